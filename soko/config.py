@@ -1,0 +1,105 @@
+"""Region settings from ``config/``: municipalities, mark scales, thresholds.
+
+Values that change by year or region (scales, thresholds) live in YAML, not in code, so a
+new year of real data needs a config edit, not a code change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from soko.paths import config_dir
+
+
+def load_yaml(name: str, directory: Path | None = None) -> dict[str, Any]:
+    path = (directory or config_dir()) / name
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+@dataclass(frozen=True)
+class MarkScale:
+    """Primary score -> mark scale of one year, subject and grade."""
+
+    max_score: int
+    thresholds: tuple[int, int, int]  # minimum primary score for marks 3, 4, 5
+
+    def mark(self, score: float) -> int:
+        t3, t4, t5 = self.thresholds
+        if score >= t5:
+            return 5
+        if score >= t4:
+            return 4
+        if score >= t3:
+            return 3
+        return 2
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    code: str
+    name: str
+    name_genitive: str
+    years: tuple[int, ...]
+    municipalities: dict[str, str]  # code -> name, in report order
+
+    def municipality_name(self, code: str) -> str:
+        return self.municipalities.get(code, code)
+
+
+@lru_cache(maxsize=8)
+def _region(directory: Path) -> RegionConfig:
+    raw = load_yaml("region.yml", directory)
+    reg = raw["region"]
+    return RegionConfig(
+        code=str(reg["code"]),
+        name=reg["name"],
+        name_genitive=reg.get("name_genitive", reg["name"]),
+        years=tuple(int(y) for y in raw.get("years", [])),
+        municipalities={str(m["code"]): m["name"] for m in raw["municipalities"]},
+    )
+
+
+def region(directory: Path | None = None) -> RegionConfig:
+    return _region((directory or config_dir()).resolve())
+
+
+@lru_cache(maxsize=8)
+def _vpr(directory: Path) -> dict[str, Any]:
+    return load_yaml("vpr_scales.yml", directory)
+
+
+def vpr_subjects(directory: Path | None = None) -> dict[str, str]:
+    """Subject code -> Russian subject name."""
+    return dict(_vpr((directory or config_dir()).resolve())["subjects"])
+
+
+def vpr_subject_code(name: str, directory: Path | None = None) -> str | None:
+    wanted = name.strip().lower()
+    for code, title in vpr_subjects(directory).items():
+        if title.lower() == wanted:
+            return code
+    return None
+
+
+def vpr_scale(year: int, subject: str, grade: int, directory: Path | None = None) -> MarkScale | None:
+    """The year's scale, or None when the config has none (the contract then rejects the file)."""
+    scales = _vpr((directory or config_dir()).resolve())["scales"]
+    try:
+        entry = scales[int(year)][subject][int(grade)]
+    except KeyError:
+        return None
+    return MarkScale(max_score=int(entry["max"]), thresholds=tuple(entry["marks"]))  # type: ignore[arg-type]
+
+
+def thresholds(directory: Path | None = None) -> dict[str, Any]:
+    return load_yaml("thresholds.yml", directory)
+
+
+def min_group(directory: Path | None = None) -> int:
+    return int(thresholds(directory)["suppression"]["min_group"])
