@@ -1,0 +1,96 @@
+"""The `soko` command: demo data, ingest, validate, build. Messages for users are in Russian."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from soko.paths import processed_dir, project_root, raw_dir
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from soko.demo import generate_demo
+
+    out = Path(args.out)
+    truth = Path(args.truth) if args.truth else None
+    summary = generate_demo(out=out, seed=args.seed, size=args.size, truth_out=truth)
+    print(
+        f"Демо-регион записан в {out}: муниципалитетов {summary.n_municipalities}, "
+        f"школ {summary.n_schools}, файлов {len(summary.files)}. "
+        f"Истинные параметры модели: {summary.truth_dir} (конвейер их не читает)."
+    )
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from soko.ingest import ingest
+
+    raw, processed = Path(args.raw), Path(args.processed)
+    report = ingest(raw, processed)
+    print(report.summary_ru())
+    print(f"Канонические таблицы: {processed}")
+    return 0 if report.ok else 1
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from soko.ingest import validate_file
+
+    path = Path(args.path)
+    if not path.is_file():
+        print(f"Файл не найден: {path}", file=sys.stderr)
+        return 2
+    rep = validate_file(path, args.kind, Path(args.raw), Path(args.processed))
+    print(f"Файл {rep.file} (вид: {rep.kind}): прочитано строк {rep.rows_read}, "
+          f"принято {rep.rows_accepted}, отклонено {rep.rows_rejected}.")
+    for p in rep.problems:
+        print(f"  - {p.text()}")
+    print("Ошибок нет." if rep.ok else f"Замечаний: {len(rep.problems)}.")
+    return 0 if rep.ok else 1
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from soko.build import build
+
+    return build(year=args.year, jobs=args.jobs, only=args.only)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="soko", description="РСОКО: данные, проверки, сборник.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="сгенерировать демонстрационный регион")
+    d.add_argument("--out", default=str(raw_dir()), help="папка для сырых файлов (data/raw)")
+    d.add_argument("--seed", type=int, default=20260415)
+    d.add_argument("--size", choices=["small", "demo", "region"], default="demo")
+    d.add_argument("--truth", default=None, help="куда записать истинные параметры (data/truth)")
+    d.set_defaults(func=_cmd_demo)
+
+    i = sub.add_parser("ingest", help="проверить сырые файлы и записать канонические таблицы")
+    i.add_argument("--raw", default=str(raw_dir()))
+    i.add_argument("--processed", default=str(processed_dir()))
+    i.set_defaults(func=_cmd_ingest)
+
+    v = sub.add_parser("validate", help="проверить один файл по контракту")
+    v.add_argument("path")
+    v.add_argument("--kind", choices=["registry", "context", "vpr"], default=None)
+    v.add_argument("--raw", default=str(raw_dir()))
+    v.add_argument("--processed", default=str(processed_dir()))
+    v.set_defaults(func=_cmd_validate)
+
+    b = sub.add_parser("build", help="производные таблицы, тетрадки, HTML-сборник")
+    b.add_argument("--year", type=int, default=None, help="год сборника (по умолчанию последний)")
+    b.add_argument("--jobs", type=int, default=2, help="параллельных процессов")
+    b.add_argument("--only", default=None, help="строить только страницы, чьё имя содержит строку")
+    b.set_defaults(func=_cmd_build)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    project_root()  # fail early and clearly when run outside a checkout
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Run the great-expectations suites in ``expectations/`` and turn failures into Problems.
+
+The suites are the contract: each expectation carries in its ``meta`` the rule name, the
+file's column and a Russian message, so what a user reads comes from the same place as the
+check. great-expectations is imported lazily (about 5 s) and never phones home:
+analytics and progress bars are switched off in an in-memory context.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from soko.paths import expectations_dir
+from soko.readers.problems import Problem
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+class ContractError(RuntimeError):
+    """An expectation itself broke (a bug in the contract or in staging), not the data."""
+
+
+@lru_cache(maxsize=1)
+def _batch_definition() -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    cfg = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    ctx = gx.get_context(mode="ephemeral", project_config=cfg)
+    source = ctx.data_sources.add_pandas("soko")
+    return source.add_dataframe_asset("staging").add_batch_definition_whole_dataframe("whole")
+
+
+def suite_definition(kind: str, directory: Path | None = None) -> dict[str, Any]:
+    path = (directory or expectations_dir()) / f"{kind}.json"
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@lru_cache(maxsize=16)
+def _suite(kind: str, directory: Path) -> Any:
+    import great_expectations as gx
+
+    _batch_definition()  # a suite needs an active context
+    spec = suite_definition(kind, directory)
+    return gx.ExpectationSuite(
+        name=spec["name"], expectations=spec["expectations"], meta=spec.get("meta", {})
+    )
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def validate_frame(
+    kind: str,
+    frame: pd.DataFrame,
+    file: str,
+    parameters: dict[str, Any] | None = None,
+    directory: Path | None = None,
+) -> list[Problem]:
+    """Validate a staging frame (must have ``source_row``); return one Problem per failure."""
+    suite = _suite(kind, (directory or expectations_dir()).resolve())
+    frame = frame.reset_index(drop=True)
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(
+        suite,
+        expectation_parameters=parameters or {},
+        result_format={"result_format": "COMPLETE"},
+    )
+    problems: list[Problem] = []
+    for res in result.results:
+        if res.success:
+            continue
+        cfg = res.expectation_config
+        meta = cfg.meta or {}
+        info = res.exception_info or {}
+        if info.get("raised_exception"):
+            raise ContractError(
+                f"expectation {cfg.type} of suite {kind} raised: {info.get('exception_message')}"
+            )
+        indices = res.result.get("unexpected_index_list")
+        if indices is None:  # table-level rule: the whole file
+            problems.append(Problem(file, None, None, meta.get("rule", cfg.type), meta["message"]))
+            continue
+        labelled = meta.get("value_columns")  # {column: Russian label} for pair rules
+        single = meta.get("value_column") or cfg.kwargs.get("column") or cfg.kwargs.get("column_A")
+        for idx in indices:
+            row = frame.iloc[int(idx)]
+            column = row[meta["column_from"]] if meta.get("column_from") else meta.get("column")
+            if labelled:
+                value = ", ".join(f"{label} {_text(row[c])}" for c, label in labelled.items())
+            else:
+                value = _text(row[single]) if single in frame else None
+            problems.append(
+                Problem(
+                    file=file,
+                    row=int(row["source_row"]),
+                    column=column,
+                    rule=meta.get("rule", cfg.type),
+                    message=meta["message"],
+                    value=value,
+                )
+            )
+    return sorted(problems, key=lambda p: (p.row or 0, p.rule))
