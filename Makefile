@@ -1,0 +1,73 @@
+# soko: the two commands are `make compendium` and `make test` (see README.md).
+# Needs only python3.11 and make; uv (pinned) is installed into .tools/ on first use.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+SOKO := $(BIN)/soko
+JOBS ?= 2
+
+# No interpreter downloads, bytecode compiled at install (every notebook kernel re-imports
+# pandas/seaborn: see ../shared/engineering.md), no telemetry, no GUI backend.
+export UV_PYTHON_DOWNLOADS := never
+export UV_COMPILE_BYTECODE := 1
+export GX_ANALYTICS_ENABLED := false
+export MPLBACKEND := Agg
+
+.PHONY: setup compendium demo ingest build test lint format lab bench clean distclean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $@
+
+## setup: create .venv from the lock file (done automatically by the other targets)
+setup: $(VENV)/.installed
+
+## compendium: demo data if data/raw is empty, ingest, build; prints the index path
+compendium: setup
+	@test -n "$$(ls -A data/raw 2>/dev/null | grep -v '^.gitkeep$$')" || $(SOKO) demo --out data/raw
+	@$(SOKO) ingest; ingest=$$?; \
+	 $(SOKO) build --jobs $(JOBS); build=$$?; \
+	 if [ $$ingest -ne 0 ] || [ $$build -ne 0 ]; then \
+	   echo "Сборник собран, но были ошибки (см. выше): код завершения 1."; exit 1; fi
+
+## demo: (re)generate the demo region into data/raw
+demo: setup
+	$(SOKO) demo --out data/raw
+
+ingest: setup
+	$(SOKO) ingest
+
+build: setup
+	$(SOKO) build --jobs $(JOBS)
+
+## test: unit tests, contract tests, notebook tests, lint
+test: setup
+	$(BIN)/ruff check soko tests benchmarks pipelines
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check soko tests benchmarks pipelines
+
+format: setup
+	$(BIN)/ruff format soko tests benchmarks pipelines
+
+## lab: JupyterLab on notebooks/
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: setup
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+clean:
+	rm -rf data/processed/* reports/* && touch data/processed/.gitkeep reports/.gitkeep
+
+distclean: clean
+	rm -rf $(VENV) $(TOOLS) data/raw/* data/truth && touch data/raw/.gitkeep
