@@ -41,8 +41,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"Файл не найден: {path}", file=sys.stderr)
         return 2
     rep = validate_file(path, args.kind, Path(args.raw), Path(args.processed))
-    print(f"Файл {rep.file} (вид: {rep.kind}): прочитано строк {rep.rows_read}, "
-          f"принято {rep.rows_accepted}, отклонено {rep.rows_rejected}.")
+    print(
+        f"Файл {rep.file} (вид: {rep.kind}): прочитано строк {rep.rows_read}, "
+        f"принято {rep.rows_accepted}, отклонено {rep.rows_rejected}."
+    )
     for p in rep.problems:
         print(f"  - {p.text()}")
     print("Ошибок нет." if rep.ok else f"Замечаний: {len(rep.problems)}.")

@@ -87,7 +87,9 @@ def vpr_subject_code(name: str, directory: Path | None = None) -> str | None:
     return None
 
 
-def vpr_scale(year: int, subject: str, grade: int, directory: Path | None = None) -> MarkScale | None:
+def vpr_scale(
+    year: int, subject: str, grade: int, directory: Path | None = None
+) -> MarkScale | None:
     """The year's scale, or None when the config has none (the contract then rejects the file)."""
     scales = _vpr((directory or config_dir()).resolve())["scales"]
     try:

@@ -15,8 +15,8 @@ import pandas as pd
 
 from soko.config import region
 from soko.contracts.staging import (
-    REGISTRY_COLUMNS,
     CONTEXT_COLUMNS,
+    REGISTRY_COLUMNS,
     context_staging,
     registry_staging,
     vpr_parameters,
@@ -76,7 +76,10 @@ class IngestReport:
         lines.append(f"Строк прочитано: {read}, принято: {acc}, отклонено: {read - acc}.")
         bad = [f for f in self.files if not f.ok]
         if not self.files:
-            lines.append("Нет ни одного входного файла: сначала выполните `soko demo` или положите файлы в data/raw/.")
+            lines.append(
+                "Нет ни одного входного файла: сначала выполните `soko demo` "
+                "или положите файлы в data/raw/."
+            )
         if bad:
             lines.append(f"Файлов с ошибками: {len(bad)}:")
             for f in bad:
@@ -87,7 +90,9 @@ class IngestReport:
                 for p in f.problems[:limit]:
                     lines.append(f"    - {p.text()}")
                 if len(f.problems) > limit:
-                    lines.append(f"    … и ещё {len(f.problems) - limit}; полный список в {REJECTED_DIR}/")
+                    lines.append(
+                        f"    … и ещё {len(f.problems) - limit}; полный список в {REJECTED_DIR}/"
+                    )
         else:
             lines.append("Ошибок нет.")
         return "\n".join(lines)
@@ -121,6 +126,7 @@ def _file_problem(report: FileReport, exc: FileProblem, rows_read: int = 0) -> N
 
 # --- registry and context -------------------------------------------------------------------
 
+
 def ingest_registry(paths: list[Path], raw: Path) -> tuple[pd.DataFrame, list[FileReport]]:
     frames, reports = [], []
     for path in paths:
@@ -140,7 +146,14 @@ def ingest_registry(paths: list[Path], raw: Path) -> tuple[pd.DataFrame, list[Fi
             _file_problem(rep, exc)
             continue
         frames.append(_apply(rep, problems, staging))
-    cols = ["school_code", "school_name", "municipality_code", "municipality_name", "kind", "locality"]
+    cols = [
+        "school_code",
+        "school_name",
+        "municipality_code",
+        "municipality_name",
+        "kind",
+        "locality",
+    ]
     schools = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
     schools = schools.drop_duplicates("school_code").sort_values("school_code", ignore_index=True)
     return schools.astype("string"), reports
@@ -165,8 +178,12 @@ def ingest_context(
         frames.append(_apply(rep, problems, staging))
     if not frames:
         return pd.DataFrame(
-            {"school_code": pd.Series(dtype="string"), "year": pd.Series(dtype="int64"),
-             "n_students": pd.Series(dtype="int64"), "isbs": pd.Series(dtype="float64")}
+            {
+                "school_code": pd.Series(dtype="string"),
+                "year": pd.Series(dtype="int64"),
+                "n_students": pd.Series(dtype="int64"),
+                "isbs": pd.Series(dtype="float64"),
+            }
         ), reports
     ctx = pd.concat(frames, ignore_index=True)
     ctx = ctx.drop_duplicates(["school_code", "year"], keep="first")
@@ -183,6 +200,7 @@ def ingest_context(
 
 # --- ВПР ------------------------------------------------------------------------------------
 
+
 @dataclass
 class VprTables:
     results: list[pd.DataFrame] = field(default_factory=list)
@@ -197,27 +215,36 @@ def _check_structure(vpr: VprFile) -> None:
     scale = vpr_scale(vpr.year, vpr.subject, vpr.grade)
     if scale is None:
         raise FileProblem(
-            vpr.path, "scale_known",
+            vpr.path,
+            "scale_known",
             f"в config/vpr_scales.yml нет шкалы для {vpr.year} года, предмет «{vpr.subject_name}», "
-            f"{vpr.grade} класс", row=1,
+            f"{vpr.grade} класс",
+            row=1,
         )
     total = sum(t.max_score for t in vpr.tasks)
     if total != scale.max_score:
         raise FileProblem(
-            vpr.path, "task_max_sum",
+            vpr.path,
+            "task_max_sum",
             f"сумма максимальных баллов заданий в заголовке ({total}) не равна максимальному "
-            f"первичному баллу по шкале ({scale.max_score})", row=vpr.header_row,
+            f"первичному баллу по шкале ({scale.max_score})",
+            row=vpr.header_row,
         )
     if vpr.max_score is not None and vpr.max_score != scale.max_score:
         raise FileProblem(
-            vpr.path, "max_score_matches_scale",
+            vpr.path,
+            "max_score_matches_scale",
             f"максимальный первичный балл в файле ({vpr.max_score}) не совпадает со шкалой "
-            f"({scale.max_score})", row=4,
+            f"({scale.max_score})",
+            row=4,
         )
 
 
 def ingest_vpr_file(
-    path: Path, raw: Path, schools: pd.DataFrame, seen: dict[tuple[int, str, int], str],
+    path: Path,
+    raw: Path,
+    schools: pd.DataFrame,
+    seen: dict[tuple[int, str, int], str],
     out: VprTables,
 ) -> FileReport:
     rep = FileReport(display_name(path, raw), "vpr")
@@ -230,9 +257,11 @@ def ingest_vpr_file(
         key = (vpr.year, vpr.subject, vpr.grade)
         if key in seen:
             raise FileProblem(
-                path, "file_unique",
+                path,
+                "file_unique",
                 f"работа ВПР {vpr.year}, «{vpr.subject_name}», {vpr.grade} класс уже загружена "
-                f"из файла {seen[key]}", row=1,
+                f"из файла {seen[key]}",
+                row=1,
             )
         _check_structure(vpr)
         tasks_long = vpr_task_staging(vpr)
@@ -293,16 +322,41 @@ def ingest_vpr_file(
 
 
 def _typed_results(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["year", "subject", "grade", "school_code", "municipality_code", "participant_code",
-                 "class_label", "variant", "primary_score", "mark", "journal_mark", "source_file",
-                 "source_row"]
+    df = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(
+            columns=[
+                "year",
+                "subject",
+                "grade",
+                "school_code",
+                "municipality_code",
+                "participant_code",
+                "class_label",
+                "variant",
+                "primary_score",
+                "mark",
+                "journal_mark",
+                "source_file",
+                "source_row",
+            ]
+        )
     )
     types = {
-        "year": "int64", "subject": "string", "grade": "int64", "school_code": "string",
-        "municipality_code": "string", "participant_code": "string", "class_label": "string",
-        "variant": "Int64", "primary_score": "Int64", "mark": "Int64", "journal_mark": "Int64",
-        "source_file": "string", "source_row": "int64",
+        "year": "int64",
+        "subject": "string",
+        "grade": "int64",
+        "school_code": "string",
+        "municipality_code": "string",
+        "participant_code": "string",
+        "class_label": "string",
+        "variant": "Int64",
+        "primary_score": "Int64",
+        "mark": "Int64",
+        "journal_mark": "Int64",
+        "source_file": "string",
+        "source_row": "int64",
     }
     df["variant"] = pd.to_numeric(df["variant"], errors="coerce")
     return df.astype(types)
@@ -312,8 +366,15 @@ def _typed_scores(frames: list[pd.DataFrame]) -> pd.DataFrame:
     cols = ["year", "subject", "grade", "school_code", "participant_code", "task", "score"]
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
     return df.astype(
-        {"year": "int64", "subject": "string", "grade": "int64", "school_code": "string",
-         "participant_code": "string", "task": "string", "score": "Int64"}
+        {
+            "year": "int64",
+            "subject": "string",
+            "grade": "int64",
+            "school_code": "string",
+            "participant_code": "string",
+            "task": "string",
+            "score": "Int64",
+        }
     )
 
 
@@ -321,12 +382,20 @@ def _typed_tasks(frames: list[pd.DataFrame]) -> pd.DataFrame:
     cols = ["year", "subject", "grade", "task", "task_order", "max_score", "level"]
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
     return df.astype(
-        {"year": "int64", "subject": "string", "grade": "int64", "task": "string",
-         "task_order": "int64", "max_score": "int64", "level": "string"}
+        {
+            "year": "int64",
+            "subject": "string",
+            "grade": "int64",
+            "task": "string",
+            "task_order": "int64",
+            "max_score": "int64",
+            "level": "string",
+        }
     )
 
 
 # --- the whole ingest -----------------------------------------------------------------------
+
 
 def _files(raw: Path, sub: str, patterns: tuple[str, ...]) -> list[Path]:
     folder = raw / sub
@@ -341,9 +410,16 @@ def write_rejected(reports: list[FileReport], processed: Path) -> None:
     for old in rej.glob("*.csv"):
         old.unlink()
     rows = [
-        {"Файл": p.file, "Строка": p.row, "Столбец": p.column, "Правило": p.rule,
-         "Значение": p.value, "Сообщение": p.message}
-        for f in reports for p in f.problems
+        {
+            "Файл": p.file,
+            "Строка": p.row,
+            "Столбец": p.column,
+            "Правило": p.rule,
+            "Значение": p.value,
+            "Сообщение": p.message,
+        }
+        for f in reports
+        for p in f.problems
     ]
     if rows:
         pd.DataFrame(rows).to_csv(rej / "problems.csv", index=False, encoding="utf-8-sig", sep=";")
@@ -378,8 +454,13 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     write_rejected(report.files, processed)
     (processed / REPORT_FILE).write_text(
         json.dumps(
-            {"ok": report.ok, "tables": report.tables, "files": [f.as_dict() for f in report.files]},
-            ensure_ascii=False, indent=2,
+            {
+                "ok": report.ok,
+                "tables": report.tables,
+                "files": [f.as_dict() for f in report.files],
+            },
+            ensure_ascii=False,
+            indent=2,
         ),
         encoding="utf-8",
     )
@@ -430,7 +511,12 @@ def validate_file(path: Path, kind: str | None, raw: Path, processed: Path) -> F
         return ingest_vpr_file(path, raw, known_schools(raw, processed), {}, VprTables())
     rep = FileReport(display_name(path, raw), kind or "?")
     rep.problems.append(
-        Problem(rep.file, None, None, "kind_known",
-                "не удалось определить вид файла; укажите --kind registry|context|vpr")
+        Problem(
+            rep.file,
+            None,
+            None,
+            "kind_known",
+            "не удалось определить вид файла; укажите --kind registry|context|vpr",
+        )
     )
     return rep

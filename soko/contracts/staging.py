@@ -65,8 +65,17 @@ def context_staging(rows: pd.DataFrame) -> pd.DataFrame:
     out["extra_cells"] = rows["__extra_cells"].astype("int64")
     out["source_row"] = rows["source_row"]
     return out[
-        ["school_code", "year_raw", "year", "n_students_raw", "n_students", "isbs_raw", "isbs",
-         "extra_cells", "source_row"]
+        [
+            "school_code",
+            "year_raw",
+            "year",
+            "n_students_raw",
+            "n_students",
+            "isbs_raw",
+            "isbs",
+            "extra_cells",
+            "source_row",
+        ]
     ]
 
 
@@ -127,7 +136,9 @@ def vpr_results_staging(
     journal_raw = _blank_to_na(rows["journal_mark"]).fillna("")
     out["journal_mark_raw"] = journal_raw
     out["journal_mark"] = _number(_mark_text(journal_raw))
-    sums = task_long.assign(score=task_long["score"].fillna(0.0)).groupby("source_row")["score"].sum()
+    sums = (
+        task_long.assign(score=task_long["score"].fillna(0.0)).groupby("source_row")["score"].sum()
+    )
     out["task_sum"] = rows["source_row"].map(sums).astype("float64").to_numpy()
     t3, t4, t5 = scale.thresholds
     ps = out["primary_score"].to_numpy()

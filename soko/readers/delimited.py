@@ -37,7 +37,9 @@ def decode(path: Path) -> tuple[str, str]:
             return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
-    raise FileProblem(path, "encoding", "не удалось определить кодировку (ожидается cp1251 или UTF-8)")
+    raise FileProblem(
+        path, "encoding", "не удалось определить кодировку (ожидается cp1251 или UTF-8)"
+    )
 
 
 def read_delimited(path: Path, required: list[str]) -> TextTable:

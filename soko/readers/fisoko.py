@@ -34,7 +34,9 @@ HEADER_MARKER = "Код участника"
 MISSING_MARKS = frozenset({"X", "Х", "-", "НЕТ ОТМЕТКИ", ""})  # Latin X and Cyrillic Х
 
 _TITLE = re.compile(r"ВПР\s+(?P<year>\d{4})\s+(?P<subject>.+?)\s+(?P<grade>\d{1,2})\s+класс", re.I)
-_TASK = re.compile(r"^\s*(?P<label>[0-9]+(?:[.,][0-9]+)?(?:\s*К\s*[0-9]+)?)\s*\(\s*(?P<max>\d+)\s*б\s*\)\s*$")
+_TASK = re.compile(
+    r"^\s*(?P<label>[0-9]+(?:[.,][0-9]+)?(?:\s*К\s*[0-9]+)?)\s*\(\s*(?P<max>\d+)\s*б\s*\)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -164,17 +166,18 @@ def read_vpr_workbook(path: Path) -> VprFile:
         raise FileProblem(
             path,
             "required_columns",
-            "нет обязательных столбцов: " + ", ".join(f"«{m}»" for m in missing)
+            "нет обязательных столбцов: "
+            + ", ".join(f"«{m}»" for m in missing)
             + (f" (в заголовке есть нераспознанные: {', '.join(extra)})" if extra else ""),
             row=h + 1,
         )
     if not tasks:
-        raise FileProblem(
-            path, "task_columns", "нет столбцов заданий вида «1 (2б)»", row=h + 1
-        )
+        raise FileProblem(path, "task_columns", "нет столбцов заданий вида «1 (2б)»", row=h + 1)
     labels = [t.task for t in tasks]
     if len(set(labels)) != len(labels):
-        raise FileProblem(path, "header_unique", "номера заданий в заголовке повторяются", row=h + 1)
+        raise FileProblem(
+            path, "header_unique", "номера заданий в заголовке повторяются", row=h + 1
+        )
 
     body = grid[h + 1 :]
     records: list[dict[str, str]] = []
@@ -189,7 +192,9 @@ def read_vpr_workbook(path: Path) -> VprFile:
     columns = [*FIXED_COLUMNS.values(), *labels, "source_row"]
     rows = pd.DataFrame.from_records(records, columns=columns)
     if rows.empty:
-        raise FileProblem(path, "file_not_empty", "в файле нет ни одной строки участника", row=h + 2)
+        raise FileProblem(
+            path, "file_not_empty", "в файле нет ни одной строки участника", row=h + 2
+        )
     rows["source_row"] = rows["source_row"].astype("int64")
 
     return VprFile(

@@ -37,9 +37,7 @@ class Problem:
 class FileProblem(Exception):
     """The file as a whole cannot be used: unreadable, empty, wrong layout, missing columns."""
 
-    def __init__(
-        self, path: Path | str, rule: str, message: str, row: int | None = None
-    ) -> None:
+    def __init__(self, path: Path | str, rule: str, message: str, row: int | None = None) -> None:
         self.problem = Problem(
             file=Path(path).name, row=row, column=None, rule=rule, message=message
         )
