@@ -1,0 +1,85 @@
+"""Derived tables: every indicator computed once per build, for every unit and year.
+
+Notebooks cost a kernel start each; they should filter a precomputed table, not
+recompute from hundreds of thousands of student rows. Each derived table declares the
+canonical tables it reads, so the build graph knows what it depends on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from soko import indicators as ind
+
+DERIVED = "derived"
+
+
+@dataclass(frozen=True)
+class DerivedSpec:
+    name: str
+    inputs: tuple[str, ...]  # canonical tables in data/processed/
+    compute: Callable[..., pd.DataFrame]
+
+
+def _vpr_marks(vpr_results: pd.DataFrame, schools: pd.DataFrame, vpr_tasks: pd.DataFrame) -> pd.DataFrame:
+    table = ind.marks_table(vpr_results, schools, vpr_tasks)
+    table = ind.add_dynamics(
+        table, ["success_rate", "quality_rate", "share_mark2", "mean_primary_score"]
+    )
+    return ind.flag_negative_dynamics(table)
+
+
+def _vpr_tasks(
+    vpr_results: pd.DataFrame,
+    vpr_task_scores: pd.DataFrame,
+    vpr_tasks: pd.DataFrame,
+    schools: pd.DataFrame,
+) -> pd.DataFrame:
+    return ind.task_completion_table(vpr_results, vpr_task_scores, vpr_tasks, schools)
+
+
+def _vpr_journal(vpr_results: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    return ind.journal_table(vpr_results, schools)
+
+
+def _vpr_scores(vpr_results: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    return ind.score_distribution_table(vpr_results, schools, levels=("region", "municipality"))
+
+
+TABLES: tuple[DerivedSpec, ...] = (
+    DerivedSpec("vpr_marks", ("vpr_results", "schools", "vpr_tasks"), _vpr_marks),
+    DerivedSpec(
+        "vpr_tasks", ("vpr_results", "vpr_task_scores", "vpr_tasks", "schools"), _vpr_tasks
+    ),
+    DerivedSpec("vpr_journal", ("vpr_results", "schools"), _vpr_journal),
+    DerivedSpec("vpr_scores", ("vpr_results", "schools"), _vpr_scores),
+)
+_BY_NAME = {spec.name: spec for spec in TABLES}
+
+
+def output_path(processed: Path, name: str) -> Path:
+    return Path(processed) / DERIVED / f"{name}.parquet"
+
+
+def derive_table(name: str, processed: str | Path) -> None:
+    """Compute one derived table from the canonical tables and write it (a build task)."""
+    spec = _BY_NAME[name]
+    processed = Path(processed)
+    frames = {t: pd.read_parquet(processed / f"{t}.parquet") for t in spec.inputs}
+    table = spec.compute(**frames)
+    out = output_path(processed, name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(out, index=False)
+
+
+def load(name: str, processed: str | Path) -> pd.DataFrame:
+    path = output_path(Path(processed), name)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Нет производной таблицы {path}: выполните `soko build` (или `make compendium`)."
+        )
+    return pd.read_parquet(path)
