@@ -19,7 +19,6 @@ from soko.contracts.staging import (
     REGISTRY_COLUMNS,
     context_staging,
     registry_staging,
-    vpr_parameters,
     vpr_results_staging,
     vpr_task_staging,
 )
@@ -240,19 +239,24 @@ def _check_structure(vpr: VprFile) -> None:
         )
 
 
-def ingest_vpr_file(
-    path: Path,
-    raw: Path,
-    schools: pd.DataFrame,
-    seen: dict[tuple[int, str, int], str],
-    out: VprTables,
-) -> FileReport:
+@dataclass
+class _Staged:
+    report: FileReport
+    vpr: VprFile
+    results: pd.DataFrame
+    tasks_long: pd.DataFrame
+
+
+def _stage_vpr_file(
+    path: Path, raw: Path, school_mun: dict[str, str], seen: dict[tuple[int, str, int], str]
+) -> tuple[FileReport, _Staged | None]:
+    """Read one workbook and apply the file-level rules; rows are checked later, in bulk."""
     rep = FileReport(display_name(path, raw), "vpr")
     try:
         vpr = read_vpr_workbook(path)
     except FileProblem as exc:
         _file_problem(rep, exc)
-        return rep
+        return rep, None
     try:
         key = (vpr.year, vpr.subject, vpr.grade)
         if key in seen:
@@ -264,49 +268,50 @@ def ingest_vpr_file(
                 row=1,
             )
         _check_structure(vpr)
-        tasks_long = vpr_task_staging(vpr)
-        school_mun = dict(zip(schools["school_code"], schools["municipality_name"], strict=True))
-        staging = vpr_results_staging(vpr, tasks_long, school_mun)
-        params = vpr_parameters(vpr, schools["school_code"].tolist())
-        problems = validate_frame("vpr_results", staging, rep.file, params)
-        problems += validate_frame("vpr_task_scores", tasks_long, rep.file, {})
+        tasks_long = vpr_task_staging(vpr, rep.file)
+        staging = vpr_results_staging(vpr, tasks_long, school_mun, rep.file)
     except FileProblem as exc:
         _file_problem(rep, exc, rows_read=len(vpr.rows))
-        return rep
+        return rep, None
     seen[key] = rep.file
-    accepted = _apply(rep, sorted(problems, key=lambda p: (p.row or 0, p.rule)), staging)
-    if accepted.empty:
-        return rep
-    mun_code = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
+    return rep, _Staged(rep, vpr, staging, tasks_long)
+
+
+def _canonical_vpr(
+    st: _Staged, accepted: pd.DataFrame, mun_code: dict[str, str], out: VprTables
+) -> None:
+    vpr, n = st.vpr, len(accepted)
     ident = {"year": vpr.year, "subject": vpr.subject, "grade": vpr.grade}
-    results = pd.DataFrame(
-        {
-            **{k: [v] * len(accepted) for k, v in ident.items()},
-            "school_code": accepted["school_code"].to_numpy(),
-            "municipality_code": accepted["school_code"].map(mun_code).to_numpy(),
-            "participant_code": accepted["participant_code"].to_numpy(),
-            "class_label": accepted["class_label"].to_numpy(),
-            "variant": accepted["variant_raw"].to_numpy(),
-            "primary_score": accepted["primary_score"].to_numpy(),
-            "mark": accepted["mark"].to_numpy(),
-            "journal_mark": accepted["journal_mark"].to_numpy(),
-            "source_file": rep.file,
-            "source_row": accepted["source_row"].to_numpy(),
-        }
+    out.results.append(
+        pd.DataFrame(
+            {
+                **{k: [v] * n for k, v in ident.items()},
+                "school_code": accepted["school_code"].to_numpy(),
+                "municipality_code": accepted["school_code"].map(mun_code).to_numpy(),
+                "participant_code": accepted["participant_code"].to_numpy(),
+                "class_label": accepted["class_label"].to_numpy(),
+                "variant": accepted["variant_raw"].to_numpy(),
+                "primary_score": accepted["primary_score"].to_numpy(),
+                "mark": accepted["mark"].to_numpy(),
+                "journal_mark": accepted["journal_mark"].to_numpy(),
+                "source_file": st.report.file,
+                "source_row": accepted["source_row"].to_numpy(),
+            }
+        )
     )
-    out.results.append(results)
-    keep = tasks_long[tasks_long["source_row"].isin(accepted["source_row"])]
+    keep = st.tasks_long[st.tasks_long["source_row"].isin(accepted["source_row"])]
     who = accepted.set_index("source_row")[["school_code", "participant_code"]]
-    scores = pd.DataFrame(
-        {
-            **{k: [v] * len(keep) for k, v in ident.items()},
-            "school_code": keep["source_row"].map(who["school_code"]).to_numpy(),
-            "participant_code": keep["source_row"].map(who["participant_code"]).to_numpy(),
-            "task": keep["task"].to_numpy(),
-            "score": keep["score"].to_numpy(),
-        }
+    out.task_scores.append(
+        pd.DataFrame(
+            {
+                **{k: [v] * len(keep) for k, v in ident.items()},
+                "school_code": keep["source_row"].map(who["school_code"]).to_numpy(),
+                "participant_code": keep["source_row"].map(who["participant_code"]).to_numpy(),
+                "task": keep["task"].to_numpy(),
+                "score": keep["score"].to_numpy(),
+            }
+        )
     )
-    out.task_scores.append(scores)
     out.tasks.append(
         pd.DataFrame(
             {
@@ -318,7 +323,38 @@ def ingest_vpr_file(
             }
         )
     )
-    return rep
+
+
+def ingest_vpr(
+    paths: list[Path], raw: Path, schools: pd.DataFrame, out: VprTables
+) -> list[FileReport]:
+    """All ВПР workbooks: file rules per file, row rules in one pass over all of them."""
+    school_mun = dict(zip(schools["school_code"], schools["municipality_name"], strict=True))
+    mun_code = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
+    seen: dict[tuple[int, str, int], str] = {}
+    reports: list[FileReport] = []
+    staged: list[_Staged] = []
+    for path in paths:
+        rep, st = _stage_vpr_file(path, raw, school_mun, seen)
+        reports.append(rep)
+        if st is not None:
+            staged.append(st)
+    if not staged:
+        return reports
+    params = {"known_school_codes": schools["school_code"].tolist()}
+    results = pd.concat([st.results for st in staged], ignore_index=True)
+    tasks_long = pd.concat([st.tasks_long for st in staged], ignore_index=True)
+    problems = validate_frame("vpr_results", results, None, params)
+    problems += validate_frame("vpr_task_scores", tasks_long, None, {})
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(p.file, []).append(p)
+    for st in staged:
+        mine = sorted(by_file.get(st.report.file, []), key=lambda p: (p.row or 0, p.rule))
+        accepted = _apply(st.report, mine, st.results)
+        if not accepted.empty:
+            _canonical_vpr(st, accepted, mun_code, out)
+    return reports
 
 
 def _typed_results(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -437,9 +473,7 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     report.files += reps
 
     tables = VprTables()
-    seen: dict[tuple[int, str, int], str] = {}
-    for path in _files(raw, "vpr", ("*.xlsx",)):
-        report.files.append(ingest_vpr_file(path, raw, schools, seen, tables))
+    report.files += ingest_vpr(_files(raw, "vpr", ("*.xlsx",)), raw, schools, tables)
 
     outputs = {
         "schools": schools,
@@ -508,7 +542,7 @@ def validate_file(path: Path, kind: str | None, raw: Path, processed: Path) -> F
         codes = known_schools(raw, processed)["school_code"].tolist()
         return ingest_context([path], raw, codes)[1][0]
     if kind == "vpr":
-        return ingest_vpr_file(path, raw, known_schools(raw, processed), {}, VprTables())
+        return ingest_vpr([path], raw, known_schools(raw, processed), VprTables())[0]
     rep = FileReport(display_name(path, raw), kind or "?")
     rep.problems.append(
         Problem(

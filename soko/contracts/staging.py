@@ -84,7 +84,7 @@ def _mark_text(s: pd.Series) -> pd.Series:
     return text.mask(text.isin(MISSING_MARKS), pd.NA)
 
 
-def vpr_task_staging(vpr: VprFile) -> pd.DataFrame:
+def vpr_task_staging(vpr: VprFile, source_file: str) -> pd.DataFrame:
     """One row per participant × task, for the task-score rules."""
     parts = []
     for t in vpr.tasks:
@@ -101,11 +101,13 @@ def vpr_task_staging(vpr: VprFile) -> pd.DataFrame:
                 }
             )
         )
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    out["source_file"] = source_file
+    return out
 
 
 def vpr_results_staging(
-    vpr: VprFile, task_long: pd.DataFrame, school_municipality: dict[str, str]
+    vpr: VprFile, task_long: pd.DataFrame, school_municipality: dict[str, str], source_file: str
 ) -> pd.DataFrame:
     rows = vpr.rows
     scale = vpr_scale(vpr.year, vpr.subject, vpr.grade)
@@ -145,14 +147,8 @@ def vpr_results_staging(
     expected = np.select([ps >= t5, ps >= t4, ps >= t3], [5.0, 4.0, 3.0], default=2.0)
     out["expected_mark"] = np.where(np.isnan(ps), np.nan, expected)
     out["registry_municipality"] = out["school_code"].map(school_municipality).astype("string")
+    out["file_grade"] = pd.Series(str(vpr.grade), index=out.index, dtype="string")
+    out["max_score"] = float(scale.max_score)
     out["source_row"] = rows["source_row"].to_numpy()
+    out["source_file"] = source_file
     return out
-
-
-def vpr_parameters(vpr: VprFile, known_school_codes: list[str]) -> dict[str, object]:
-    scale = vpr_scale(vpr.year, vpr.subject, vpr.grade)
-    return {
-        "known_school_codes": known_school_codes,
-        "grade_set": [str(vpr.grade)],
-        "max_score": scale.max_score if scale else 0,
-    }

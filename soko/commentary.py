@@ -1,0 +1,126 @@
+"""Short Russian commentary generated from the numbers, so prose never disagrees with tables.
+
+Every function reads derived indicator rows and ignores groups under the suppression
+minimum: a sentence must not reveal what a table hides.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from soko.config import min_group, thresholds
+from soko.plots import work_label
+from soko.suppression import format_count, format_percent, format_pp
+
+
+def _big(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["n"].fillna(0) >= min_group()]
+
+
+def _works(table: pd.DataFrame) -> pd.DataFrame:
+    return table.assign(
+        work=[work_label(s, g) for s, g in zip(table["subject"], table["grade"], strict=True)]
+    )
+
+
+def marks_summary(unit: pd.DataFrame, region: pd.DataFrame, unit_name: str, year: int) -> str:
+    """Participation, success and quality of one unit against the region, for one year."""
+    u = _works(_big(unit[unit["year"] == year]))
+    if u.empty:
+        return (
+            f"В {year} году по {unit_name} нет работ ВПР с числом участников не менее "
+            f"{min_group()}: показатели не приводятся."
+        )
+    keys = ["subject", "grade"]
+    r = region[region["year"] == year].set_index(keys)
+    text = [
+        f"В {year} году {unit_name}: {format_count(u['n'].sum())} результатов по "
+        f"{len(u)} работам ВПР."
+    ]
+    joined = u.join(r[["quality_rate", "success_rate"]], on=keys, rsuffix="_region")
+    above = joined[joined["quality_rate"] > joined["quality_rate_region"]]
+    if unit_name != "регион" and len(joined):
+        text.append(
+            f"Качество знаний выше среднего по региону в {len(above)} из {len(joined)} работ."
+        )
+    worst = u.sort_values(["share_mark2", "subject", "grade"], ascending=[False, True, True]).iloc[
+        0
+    ]
+    text.append(
+        f"Наибольшая доля отметок «2» — {worst['work']}: {format_percent(worst['share_mark2'])} "
+        f"(успеваемость {format_percent(worst['success_rate'])})."
+    )
+    best = u.sort_values(["quality_rate", "subject", "grade"], ascending=[False, True, True]).iloc[
+        0
+    ]
+    text.append(
+        f"Наибольшее качество знаний — {best['work']}: {format_percent(best['quality_rate'])}."
+    )
+    return " ".join(text)
+
+
+def dynamics_summary(unit: pd.DataFrame, year: int) -> str:
+    """Changes since the previous year, naming negative dynamics (share of «2» up ≥ 10 pp)."""
+    u = _works(_big(unit[unit["year"] == year]))
+    u = u[u["prev_year"].notna() & (u["n_prev"].fillna(0) >= min_group())]
+    if u.empty:
+        return "Сравнение с прошлыми годами невозможно: нет данных за предыдущий год."
+    up = u[u["quality_rate_change"] > 0]
+    down = u[u["quality_rate_change"] < 0]
+    rise = thresholds()["dynamics"]["negative_share2_rise_pp"]
+    text = [
+        f"По сравнению с предыдущим годом качество знаний выросло в {len(up)} и снизилось в "
+        f"{len(down)} из {len(u)} работ."
+    ]
+    neg = u[u["negative_dynamics"].fillna(False).astype(bool)]
+    if neg.empty:
+        text.append(f"Отрицательной динамики (рост доли «2» на {rise} п. п. и более) нет.")
+    else:
+        items = ", ".join(
+            f"{w} ({format_pp(c)})"
+            for w, c in zip(neg["work"], neg["share_mark2_change"], strict=True)
+        )
+        text.append(f"Отрицательная динамика (рост доли «2» на {rise} п. п. и более): {items}.")
+    return " ".join(text)
+
+
+def task_deficits(tasks: pd.DataFrame, limit: int = 8) -> str:
+    """Tasks in the deficit zone for one unit, one work."""
+    t = _big(tasks).sort_values("task_order")
+    if t.empty:
+        return "Данных о выполнении заданий недостаточно для анализа."
+    deficit = t[t["zone"] == "deficit"].sort_values("completion")
+    grey = t[t["zone"] == "grey"]
+    if deficit.empty:
+        text = "Заданий в зоне дефицита нет."
+    else:
+        shown = deficit.head(limit)
+        items = ", ".join(
+            f"№ {task} ({format_percent(c, 0)})"
+            for task, c in zip(shown["task"], shown["completion"], strict=True)
+        )
+        more = f" и ещё {len(deficit) - limit}" if len(deficit) > limit else ""
+        text = f"В зоне дефицита {len(deficit)} из {len(t)} заданий: {items}{more}."
+    if not grey.empty:
+        text += f" В «серой зоне» (около порога): {', '.join('№ ' + x for x in grey['task'])}."
+    return text
+
+
+def journal_summary(journal: pd.DataFrame) -> str:
+    """ВПР mark vs journal mark over all works of a unit (counts summed, then shares)."""
+    j = _big(journal)
+    if j.empty:
+        return "Сопоставить отметки ВПР с отметками по журналу нельзя: мало данных."
+    n = j["n"].sum()
+    lowered, confirmed, raised = (j[f"n_{k}"].sum() / n for k in ("lowered", "confirmed", "raised"))
+    gap = j["n_large_gap"].sum() / n
+    text = (
+        f"Отметку по журналу подтвердили {format_percent(confirmed)} участников, "
+        f"понизили {format_percent(lowered)}, повысили {format_percent(raised)}."
+    )
+    if gap > 0:
+        text += (
+            f" Расхождение на {thresholds()['journal']['large_gap']} балла и более — "
+            f"у {format_percent(gap)}: такие расхождения требуют внимания."
+        )
+    return text

@@ -1,0 +1,114 @@
+"""What a report template needs in a few calls: its context, tables, and display helpers.
+
+Templates stay thin (load → soko → chart → prose); anything with logic lives here or in
+the modules it calls, where it is tested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+from matplotlib.figure import Figure
+
+from soko import derive
+from soko.config import RegionConfig, region, vpr_scale
+from soko.paths import processed_dir as default_processed
+from soko.plots import setup_style, work_label
+from soko.suppression import to_display
+
+
+@dataclass(frozen=True)
+class Context:
+    year: int
+    processed: Path
+    region: RegionConfig
+    municipality: str | None = None
+
+    @property
+    def unit_code(self) -> str:
+        return self.municipality or self.region.code
+
+    @property
+    def unit_level(self) -> str:
+        return "municipality" if self.municipality else "region"
+
+    @property
+    def unit_name(self) -> str:
+        if self.municipality:
+            return self.region.municipality_name(self.municipality)
+        return self.region.name
+
+
+def context(
+    year: int | None = None,
+    processed_dir: str | None = None,
+    municipality: str | None = None,
+    *,
+    scope: str = "region",
+) -> Context:
+    """Resolve a template's parameters; defaults let an analyst press «Run all» as is.
+
+    A municipality page run by hand without a code gets the first municipality in the data.
+    """
+    processed = Path(processed_dir) if processed_dir else default_processed()
+    marks = derive.load("vpr_marks", processed)
+    years = sorted(int(y) for y in marks["year"].unique())
+    if year is None:
+        year = years[-1]
+    if int(year) not in years:
+        raise ValueError(f"Нет данных ВПР за {year} год; есть: {years}")
+    if scope == "municipality" and municipality is None:
+        municipality = first_municipality(processed_dir)
+    setup_style()
+    return Context(year=int(year), processed=processed, region=region(), municipality=municipality)
+
+
+def first_municipality(processed_dir: str | None = None) -> str:
+    """The default municipality for running a municipality template by hand."""
+    processed = Path(processed_dir) if processed_dir else default_processed()
+    marks = derive.load("vpr_marks", processed)
+    present = set(marks.loc[marks["level"] == "municipality", "unit_code"].dropna())
+    ordered = [c for c in region().municipalities if c in present] or sorted(present)
+    if not ordered:
+        raise ValueError("В данных нет ни одного муниципалитета")
+    return ordered[0]
+
+
+def load(name: str, ctx: Context) -> pd.DataFrame:
+    """A derived table with a readable `work` label («Русский язык, 4 кл.»)."""
+    table = derive.load(name, ctx.processed)
+    table["label"] = [
+        work_label(s, g) for s, g in zip(table["subject"], table["grade"], strict=True)
+    ]
+    return table
+
+
+def unit_rows(
+    table: pd.DataFrame, ctx: Context, level: str | None = None, code: str | None = None
+) -> pd.DataFrame:
+    level = level or ctx.unit_level
+    code = code or ctx.unit_code
+    return table[(table["level"] == level) & (table["unit_code"] == code)].copy()
+
+
+def scale(ctx: Context, subject: str, grade: int):
+    return vpr_scale(ctx.year, subject, grade)
+
+
+def say(text: str) -> None:
+    display(Markdown(text))
+
+
+def show(table: pd.DataFrame, columns: list[str], *, kind: str | None = None, **kw: object) -> None:
+    """Render a table for reviewers: suppressed, formatted, Russian headers, no index."""
+    shown = to_display(table, columns, kind=kind, **kw)  # type: ignore[arg-type]
+    display(HTML(shown.to_html(index=False, escape=True, classes="soko-table", border=0)))
+
+
+def show_figure(fig: Figure) -> None:
+    display(fig)
+    plt.close(fig)

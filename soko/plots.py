@@ -1,0 +1,215 @@
+"""Charts for the compendium (seaborn/matplotlib), fed by derived indicator tables.
+
+Charts never show a group under the suppression minimum: callers pass tables through
+``drop_small`` first (the functions here do it themselves as a guard). Labels are Russian.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from soko.config import min_group, thresholds
+from soko.labels import subject_labels
+
+MARK_COLORS = {2: "#c0392b", 3: "#f0b27a", 4: "#7fb3d5", 5: "#1f618d"}
+JOURNAL_COLORS = {"lowered": "#c0392b", "confirmed": "#aab7b8", "raised": "#1f618d"}
+JOURNAL_NAMES = {"lowered": "Понизили", "confirmed": "Подтвердили", "raised": "Повысили"}
+
+
+def setup_style() -> None:
+    """One look for every page; DejaVu Sans ships with matplotlib and has Cyrillic."""
+    sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 12})
+
+
+def drop_small(table: pd.DataFrame, n_column: str = "n") -> pd.DataFrame:
+    return table[table[n_column].fillna(0) >= min_group()]
+
+
+def work_label(subject: str, grade: int) -> str:
+    """«Русский язык, 4 кл.» — how a ВПР work is named on charts and in tables."""
+    return f"{subject_labels().get(subject, subject)}, {int(grade)} кл."
+
+
+def _pct_axis(ax: plt.Axes, axis: str = "x") -> None:
+    fmt = matplotlib.ticker.PercentFormatter(xmax=1.0, decimals=0)
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+
+
+def mark_distribution(
+    marks: pd.DataFrame, *, label_column: str = "label", title: str = ""
+) -> Figure:
+    """Stacked horizontal bars: shares of «2»…«5» per row of ``marks`` (one bar a row)."""
+    data = drop_small(marks).reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(data) + 1.4))
+    left = pd.Series(0.0, index=data.index)
+    for mark, color in MARK_COLORS.items():
+        share = data[f"share_mark{mark}"].astype(float)
+        ax.barh(data[label_column], share, left=left, color=color, label=f"«{mark}»")
+        for i, (s, lft) in enumerate(zip(share, left, strict=True)):
+            if s >= 0.06:
+                ax.text(
+                    lft + s / 2,
+                    i,
+                    f"{s * 100:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if mark in (2, 5) else "black",
+                )
+        left = left + share
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    _pct_axis(ax)
+    ax.set_xlabel("доля участников")
+    ax.set_ylabel("")
+    ax.legend(
+        ncol=4,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12 if len(data) > 3 else -0.25),
+        frameon=False,
+    )
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def dynamics(
+    table: pd.DataFrame, value: str, *, hue: str, title: str = "", ylabel: str = ""
+) -> Figure:
+    """Lines over years, one per ``hue`` value (e.g. municipality vs region)."""
+    data = drop_small(table)
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    sns.lineplot(data=data, x="year", y=value, hue=hue, marker="o", ax=ax)
+    years = sorted(data["year"].unique())
+    ax.set_xticks(years)
+    ax.set_xlabel("год")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1)
+    _pct_axis(ax, "y")
+    ax.set_title(title)
+    ax.legend(title="", frameon=False, fontsize=8, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def task_completion(
+    unit: pd.DataFrame, region: pd.DataFrame | None = None, *, title: str = ""
+) -> Figure:
+    """Completion per task with the Б/П deficit thresholds drawn; region as black ticks."""
+    data = drop_small(unit).sort_values("task_order")
+    zones = thresholds()["task_completion"]
+    fig, ax = plt.subplots(figsize=(max(6, 0.42 * len(data) + 2), 3.6))
+    colors = ["#5dade2" if lvl == "Б" else "#a569bd" for lvl in data["task_level"]]
+    x = range(len(data))
+    ax.bar(x, data["completion"].astype(float), color=colors)
+    if region is not None and not region.empty:
+        reg = region.set_index("task")["completion"].reindex(data["task"]).astype(float)
+        ax.scatter(
+            list(x), reg.to_numpy(), marker="_", s=260, color="black", zorder=3, label="регион"
+        )
+    for lvl, color in (("Б", "#2e86c1"), ("П", "#7d3c98")):
+        ax.axhline(
+            zones[lvl]["deficit"],
+            color=color,
+            ls="--",
+            lw=0.9,
+            label=f"порог дефицита ({'базовый' if lvl == 'Б' else 'повышенный'})",
+        )
+    ax.set_xticks(list(x), data["task"].tolist(), fontsize=8)
+    ax.set_ylim(0, 1)
+    _pct_axis(ax, "y")
+    ax.set_xlabel("задание (синие — базового уровня, фиолетовые — повышенного)")
+    ax.set_ylabel("выполнение")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def journal_comparison(
+    journal: pd.DataFrame, *, label_column: str = "label", title: str = ""
+) -> Figure:
+    """Stacked bars: понизили / подтвердили / повысили (ВПР mark vs journal mark)."""
+    data = drop_small(journal).reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(data) + 1.4))
+    left = pd.Series(0.0, index=data.index)
+    for key, color in JOURNAL_COLORS.items():
+        share = data[f"share_{key}"].astype(float)
+        ax.barh(data[label_column], share, left=left, color=color, label=JOURNAL_NAMES[key])
+        left = left + share
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    _pct_axis(ax)
+    ax.set_xlabel("доля участников с обеими отметками")
+    ax.legend(
+        ncol=3,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12 if len(data) > 3 else -0.25),
+        frameon=False,
+    )
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def score_histogram(
+    scores: pd.DataFrame, mark_thresholds: Sequence[int], max_score: int, *, title: str = ""
+) -> Figure:
+    """Primary-score distribution with the mark thresholds drawn: peaks right at a threshold
+    are a sign to look at objectivity."""
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    full = scores.set_index("primary_score")["share"].reindex(range(max_score + 1), fill_value=0.0)
+    ax.bar(full.index, full.to_numpy(), color="#5d6d7e", width=0.85)
+    for t, mark in zip(mark_thresholds, (3, 4, 5), strict=True):
+        ax.axvline(t - 0.5, color=MARK_COLORS[mark], lw=1.5, ls="--")
+        ax.text(
+            t - 0.4,
+            ax.get_ylim()[1] * 0.95,
+            f"«{mark}»",
+            color=MARK_COLORS[mark],
+            fontsize=9,
+            va="top",
+        )
+    ax.set_xlim(-0.8, max_score + 0.8)
+    _pct_axis(ax, "y")
+    ax.set_xlabel("первичный балл")
+    ax.set_ylabel("доля участников")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def heatmap(
+    table: pd.DataFrame, *, index: str, columns: str, value: str, title: str = ""
+) -> Figure:
+    """Units × works, a share per cell (suppressed cells left blank)."""
+    data = drop_small(table)
+    grid = data.pivot_table(index=index, columns=columns, values=value, aggfunc="first", sort=False)
+    fig, ax = plt.subplots(figsize=(max(7, 0.9 * grid.shape[1] + 3), 0.42 * grid.shape[0] + 1.8))
+    sns.heatmap(
+        grid * 100,
+        annot=True,
+        fmt=".0f",
+        cmap="RdYlBu",
+        vmin=0,
+        vmax=100,
+        ax=ax,
+        cbar_kws={"label": "%"},
+        linewidths=0.5,
+        annot_kws={"fontsize": 8},
+    )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
