@@ -13,6 +13,16 @@ from soko.plots import work_label
 from soko.suppression import format_count, format_percent, format_pp
 
 
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian noun form for a count: 1 работа, 3 работы, 5 работ, 21 работа."""
+    n = abs(int(n))
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
 def _big(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["n"].fillna(0) >= min_group()]
 
@@ -23,36 +33,39 @@ def _works(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def marks_summary(unit: pd.DataFrame, region: pd.DataFrame, unit_name: str, year: int) -> str:
-    """Participation, success and quality of one unit against the region, for one year."""
+def marks_summary(
+    unit: pd.DataFrame, region: pd.DataFrame | None, unit_name: str, year: int
+) -> str:
+    """Participation, success and quality of one unit (against the region, if given)."""
     u = _works(_big(unit[unit["year"] == year]))
     if u.empty:
         return (
             f"В {year} году по {unit_name} нет работ ВПР с числом участников не менее "
             f"{min_group()}: показатели не приводятся."
         )
-    keys = ["subject", "grade"]
-    r = region[region["year"] == year].set_index(keys)
+    n = int(u["n"].sum())
     text = [
-        f"В {year} году {unit_name}: {format_count(u['n'].sum())} результатов по "
-        f"{len(u)} работам ВПР."
+        f"{unit_name}, {year} год: {format_count(n)} "
+        f"{plural(n, 'результат', 'результата', 'результатов')} участников по {len(u)} "
+        f"{plural(len(u), 'работе', 'работам', 'работам')} ВПР."
     ]
-    joined = u.join(r[["quality_rate", "success_rate"]], on=keys, rsuffix="_region")
-    above = joined[joined["quality_rate"] > joined["quality_rate_region"]]
-    if unit_name != "регион" and len(joined):
-        text.append(
-            f"Качество знаний выше среднего по региону в {len(above)} из {len(joined)} работ."
-        )
-    worst = u.sort_values(["share_mark2", "subject", "grade"], ascending=[False, True, True]).iloc[
-        0
-    ]
+    if region is not None:
+        keys = ["subject", "grade"]
+        r = _big(region[region["year"] == year]).set_index(keys)
+        joined = u.join(r[["quality_rate"]], on=keys, rsuffix="_region", how="inner")
+        above = joined[joined["quality_rate"] > joined["quality_rate_region"]]
+        if len(joined):
+            text.append(
+                f"Качество знаний выше, чем в среднем по региону, в {len(above)} из "
+                f"{len(joined)} {plural(len(joined), 'работы', 'работ', 'работ')}."
+            )
+    order = ["subject", "grade"]
+    worst = u.sort_values(["share_mark2", *order], ascending=[False, True, True]).iloc[0]
     text.append(
         f"Наибольшая доля отметок «2» — {worst['work']}: {format_percent(worst['share_mark2'])} "
         f"(успеваемость {format_percent(worst['success_rate'])})."
     )
-    best = u.sort_values(["quality_rate", "subject", "grade"], ascending=[False, True, True]).iloc[
-        0
-    ]
+    best = u.sort_values(["quality_rate", *order], ascending=[False, True, True]).iloc[0]
     text.append(
         f"Наибольшее качество знаний — {best['work']}: {format_percent(best['quality_rate'])}."
     )
@@ -70,7 +83,7 @@ def dynamics_summary(unit: pd.DataFrame, year: int) -> str:
     rise = thresholds()["dynamics"]["negative_share2_rise_pp"]
     text = [
         f"По сравнению с предыдущим годом качество знаний выросло в {len(up)} и снизилось в "
-        f"{len(down)} из {len(u)} работ."
+        f"{len(down)} из {len(u)} {plural(len(u), 'работы', 'работ', 'работ')}."
     ]
     neg = u[u["negative_dynamics"].fillna(False).astype(bool)]
     if neg.empty:

@@ -6,12 +6,13 @@ the modules it calls, where it is tested.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
 from soko import derive
@@ -110,5 +111,8 @@ def show(table: pd.DataFrame, columns: list[str], *, kind: str | None = None, **
 
 
 def show_figure(fig: Figure) -> None:
-    display(fig)
+    """Embed the chart as PNG whatever the backend (papermill, JupyterLab, a script)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png"))

@@ -9,9 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib
-
-matplotlib.use("Agg", force=False)
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
