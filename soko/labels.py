@@ -33,6 +33,7 @@ COLUMN_LABELS: dict[str, str] = {
     "level": "Уровень",
     "unit_code": "Код",
     "unit_name": "Наименование",
+    "label": "Работа ВПР",
     "municipality_code": "Код МО",
     "school_code": "Код ОО",
     "school_name": "ОО",

@@ -16,10 +16,10 @@ from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
 from soko import derive
-from soko.config import RegionConfig, region, vpr_scale
+from soko.config import RegionConfig, region, vpr_scale, vpr_subjects
 from soko.paths import processed_dir as default_processed
 from soko.plots import setup_style, work_label
-from soko.suppression import to_display
+from soko.suppression import format_table, to_display
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,14 @@ def load(name: str, ctx: Context) -> pd.DataFrame:
     table["label"] = [
         work_label(s, g) for s, g in zip(table["subject"], table["grade"], strict=True)
     ]
-    return table
+    order = {code: i for i, code in enumerate(vpr_subjects())}
+    rank = table["subject"].map(order).fillna(len(order))
+    return (
+        table.assign(_rank=rank)
+        .sort_values(["_rank", "grade"], kind="stable")
+        .drop(columns="_rank")
+        .reset_index(drop=True)
+    )
 
 
 def unit_rows(
@@ -108,6 +115,27 @@ def show(table: pd.DataFrame, columns: list[str], *, kind: str | None = None, **
     """Render a table for reviewers: suppressed, formatted, Russian headers, no index."""
     shown = to_display(table, columns, kind=kind, **kw)  # type: ignore[arg-type]
     display(HTML(shown.to_html(index=False, escape=True, classes="soko-table", border=0)))
+
+
+def show_matrix(
+    table: pd.DataFrame, *, index: str, columns: str, value: str, index_label: str = ""
+) -> None:
+    """Units × works, one formatted value per cell; groups under 5 shown as «<5».
+
+    Suppression and formatting happen on the long table (each cell knows its own n), and
+    only then is it pivoted, so a cell never shows what its group size forbids.
+    """
+    shown = format_table(table[[index, columns, value, "n"]])
+    shown[index], shown[columns] = table[index].to_numpy(), table[columns].to_numpy()
+    small = shown["n"].str.startswith("<")
+    shown[value] = shown[value].mask(small, shown["n"])
+    grid = shown.pivot(index=index, columns=columns, values=value)
+    grid = grid[list(dict.fromkeys(table[columns]))].fillna("")
+    grid.index.name = index_label or None
+    grid.columns.name = None
+    display(
+        HTML(grid.reset_index().to_html(index=False, escape=True, classes="soko-table", border=0))
+    )
 
 
 def show_figure(fig: Figure) -> None:

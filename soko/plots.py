@@ -81,20 +81,34 @@ def mark_distribution(
 
 
 def dynamics(
-    table: pd.DataFrame, value: str, *, hue: str, title: str = "", ylabel: str = ""
+    table: pd.DataFrame,
+    value: str,
+    *,
+    hue: str,
+    facet: str = "subject",
+    title: str = "",
+    ylabel: str = "",
 ) -> Figure:
-    """Lines over years, one per ``hue`` value (e.g. municipality vs region)."""
+    """Lines over years, one per ``hue`` value, a panel per ``facet`` value (e.g. subject)."""
     data = drop_small(table)
-    fig, ax = plt.subplots(figsize=(8, 3.8))
-    sns.lineplot(data=data, x="year", y=value, hue=hue, marker="o", ax=ax)
+    panels = list(dict.fromkeys(data[facet]))
+    fig, axes = plt.subplots(
+        1, max(1, len(panels)), figsize=(4.6 * max(1, len(panels)), 3.8), sharey=True, squeeze=False
+    )
     years = sorted(data["year"].unique())
-    ax.set_xticks(years)
-    ax.set_xlabel("год")
-    ax.set_ylabel(ylabel)
-    ax.set_ylim(0, 1)
-    _pct_axis(ax, "y")
-    ax.set_title(title)
-    ax.legend(title="", frameon=False, fontsize=8, loc="best")
+    names = subject_labels()
+    for ax, panel in zip(axes[0], panels, strict=False):
+        part = data[data[facet] == panel]
+        sns.lineplot(data=part, x="year", y=value, hue=hue, marker="o", ax=ax)
+        ax.set_xticks(years)
+        ax.set_xlabel("год")
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(0, 1)
+        _pct_axis(ax, "y")
+        ax.set_title(names.get(panel, str(panel)) if facet == "subject" else str(panel))
+        ax.legend(title="", frameon=False, fontsize=8, loc="lower left")
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 

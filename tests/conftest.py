@@ -1,0 +1,31 @@
+"""Shared fixtures: one small demo region, generated, ingested and derived once per session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from soko import derive
+from soko.demo import generate_demo
+from soko.ingest import IngestReport, ingest
+
+
+@dataclass(frozen=True)
+class SmallRegion:
+    raw: Path
+    processed: Path
+    truth: Path
+    report: IngestReport
+
+
+@pytest.fixture(scope="session")
+def small_region(tmp_path_factory: pytest.TempPathFactory) -> SmallRegion:
+    root = tmp_path_factory.mktemp("small_region")
+    raw, processed, truth = root / "raw", root / "processed", root / "truth"
+    generate_demo(out=raw, seed=20260415, size="small", truth_out=truth)
+    report = ingest(raw, processed)
+    for spec in derive.TABLES:
+        derive.derive_table(spec.name, processed)
+    return SmallRegion(raw=raw, processed=processed, truth=truth, report=report)
