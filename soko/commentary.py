@@ -51,8 +51,8 @@ def marks_summary(
     ]
     if region is not None:
         keys = ["subject", "grade"]
-        r = _big(region[region["year"] == year]).set_index(keys)
-        joined = u.join(r[["quality_rate"]], on=keys, rsuffix="_region", how="inner")
+        r = _big(region[region["year"] == year])[[*keys, "quality_rate"]]
+        joined = u.merge(r, on=keys, suffixes=("", "_region"), how="inner")
         above = joined[joined["quality_rate"] > joined["quality_rate_region"]]
         if len(joined):
             text.append(

@@ -25,7 +25,9 @@ class DerivedSpec:
     compute: Callable[..., pd.DataFrame]
 
 
-def _vpr_marks(vpr_results: pd.DataFrame, schools: pd.DataFrame, vpr_tasks: pd.DataFrame) -> pd.DataFrame:
+def _vpr_marks(
+    vpr_results: pd.DataFrame, schools: pd.DataFrame, vpr_tasks: pd.DataFrame
+) -> pd.DataFrame:
     table = ind.marks_table(vpr_results, schools, vpr_tasks)
     table = ind.add_dynamics(
         table, ["success_rate", "quality_rate", "share_mark2", "mean_primary_score"]

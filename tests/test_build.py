@@ -1,0 +1,90 @@
+"""The whole build on the small demo: every template runs, pages are offline and private.
+
+This is the notebook test: every template in pipelines/pages.yml runs through the same
+papermill path as production, and a cell that raises fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from soko.build import build, plan
+from soko.pages import load_pages
+from soko.report.html import external_resources
+from tests.conftest import SmallRegion
+
+pytestmark = pytest.mark.notebooks
+
+
+@pytest.fixture(scope="module")
+def built(small_region: SmallRegion, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    reports = tmp_path_factory.mktemp("reports")
+    code = build(jobs=2, processed=small_region.processed, reports=reports)
+    assert code == 0
+    return reports
+
+
+def test_every_declared_page_is_built_and_linked(small_region: SmallRegion, built: Path) -> None:
+    year_dir = built / "2026"
+    index = (year_dir / "index.html").read_text(encoding="utf-8")
+    munis = sorted(
+        pd.read_parquet(small_region.processed / "schools.parquet")["municipality_code"].unique()
+    )
+    expected = ["vpr_region.html", *(f"vpr_municipality_{m}.html" for m in munis)]
+    for page in expected:
+        assert (year_dir / page).is_file(), page
+        assert f'href="{page}"' in index
+    assert "не построено" not in index
+    assert (built / "index.html").is_file()
+
+
+def test_pages_are_offline_russian_without_code(built: Path) -> None:
+    for page in (built / "2026").glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert external_resources(html) == [], page.name
+        assert 'lang="ru"' in html
+        assert "Для служебного пользования" in html
+        assert "import " not in html and "nb.context" not in html  # no code cells
+        assert "Traceback" not in html
+        if page.name != "index.html":
+            assert "data:image/png;base64" in html  # charts embedded
+
+
+def test_no_student_records_reach_the_pages(small_region: SmallRegion, built: Path) -> None:
+    """Participant codes never appear in a rendered page; small groups are shown as «<5»."""
+    results = pd.read_parquet(small_region.processed / "vpr_results.parquet")
+    codes = set(results["participant_code"])
+    for page in (built / "2026").glob("*.html"):
+        html = re.sub(
+            r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page.read_text(encoding="utf-8")
+        )
+        numbers = set(re.findall(r"(?<![\d,.])\d{5}(?![\d,])", html))
+        assert not (numbers & codes), page.name
+
+
+def test_a_failing_page_does_not_stop_the_others(small_region: SmallRegion, tmp_path: Path) -> None:
+    pages = tmp_path / "pages.yml"
+    _, specs = load_pages()
+    pages.write_text(
+        "title: Тест\npages:\n"
+        "  - {id: broken, template: does_not_exist.ipynb, title: Сломанная, section: Регион,"
+        " scope: region}\n"
+        "  - {id: vpr_region, template: vpr_region.ipynb, title: Регион, section: Регион,"
+        " scope: region}\n",
+        encoding="utf-8",
+    )
+    from soko.build import write_indexes
+    from soko.pipeline.graph import run_graph
+
+    bp = plan(2026, small_region.processed, tmp_path / "reports", pages=pages)
+    result = run_graph(bp.graph, jobs=1)
+    assert result.status("notebook:broken") == "failed"
+    assert result.status("render:broken") == "skipped"
+    assert result.status("render:vpr_region") == "ok"
+    index = write_indexes(bp, result, tmp_path / "reports").read_text(encoding="utf-8")
+    assert "не построено" in index and 'href="vpr_region.html"' in index
+    assert specs  # the real declaration still parses
