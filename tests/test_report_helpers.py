@@ -53,7 +53,7 @@ def test_marks_summary_numbers_and_comparison() -> None:
         [(2026, "ru", 4, 400, 0.12, 0.88, 0.60), (2026, "ma", 4, 500, 0.06, 0.94, 0.65)]
     )
     text = commentary.marks_summary(unit, region, "Район", 2026)
-    assert f"100 результатов участников по 2 работам" in text
+    assert "100 результатов участников по 2 работам" in text
     assert "выше, чем в среднем по региону, в 1 из 2 работ" in text  # ma 4: 70 > 65; ru 4: 50 < 60
     assert f"Русский язык, 4 кл.: 10,0{NB}%" in text  # largest share of «2» among groups ≥ 5
     assert f"Математика, 4 кл.: 70,0{NB}%" in text
@@ -147,7 +147,7 @@ def test_show_matrix_suppresses_each_cell_by_its_own_n(capsys, monkeypatch) -> N
 
 
 def test_pages_expand_to_region_and_each_municipality(tmp_path: Path) -> None:
-    title, specs = load_pages()
+    _, specs = load_pages()
     runs = expand(specs, 2026, {"01": "Первый", "02": "Второй"}, {"vpr"})
     names = [r.name for r in runs]
     assert names == ["vpr_region", "vpr_municipality_01", "vpr_municipality_02"]
