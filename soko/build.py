@@ -17,7 +17,7 @@ from soko import derive
 from soko.config import region
 from soko.pages import PageRun, expand, load_pages, pages_file
 from soko.paths import notebooks_dir, processed_dir, project_root, reports_dir
-from soko.pipeline.graph import Graph, GraphResult, Task, run_graph
+from soko.pipeline.graph import Graph, GraphResult, Task, TaskResult, run_graph
 from soko.pipeline.notebooks import execute_notebook
 from soko.report.html import render_page
 from soko.report.site import PageEntry, write_root_index, write_year_index
@@ -141,6 +141,18 @@ def write_indexes(bp: BuildPlan, result: GraphResult, reports: Path) -> Path:
     return year_dir / "index.html"
 
 
+_STATUS_RU = {"ok": "готово", "failed": "ОШИБКА", "skipped": "пропущено"}
+
+
+def _progress(res: TaskResult) -> None:
+    print(
+        f"  {_STATUS_RU.get(res.status, res.status):>9}  {res.name}  ({res.seconds:.1f} с)",
+        flush=True,
+    )
+    if res.status == "failed" and res.error:
+        print("            " + res.error.splitlines()[0][:300], flush=True)
+
+
 def build(
     year: int | None = None,
     jobs: int = 2,
@@ -168,7 +180,7 @@ def build(
     print(
         f"Сборник за {year} год: задач {len(bp.graph)}, страниц {len(bp.runs)}, процессов {jobs}."
     )
-    result = run_graph(bp.graph, jobs=jobs)
+    result = run_graph(bp.graph, jobs=jobs, on_result=_progress)
     index = write_indexes(bp, result, reports)
     print(result.summary_ru())
     print(f"Сборник: {index.resolve()}")

@@ -82,9 +82,11 @@ def first_municipality(processed_dir: str | None = None) -> str:
 def load(name: str, ctx: Context) -> pd.DataFrame:
     """A derived table with a readable `work` label («Русский язык, 4 кл.»)."""
     table = derive.load(name, ctx.processed)
-    table["label"] = [
-        work_label(s, g) for s, g in zip(table["subject"], table["grade"], strict=True)
-    ]
+    works = table[["subject", "grade"]].drop_duplicates()
+    names = {
+        (s, g): work_label(s, g) for s, g in zip(works["subject"], works["grade"], strict=True)
+    }
+    table["label"] = pd.Series(list(zip(table["subject"], table["grade"], strict=True))).map(names)
     order = {code: i for i, code in enumerate(vpr_subjects())}
     rank = table["subject"].map(order).fillna(len(order))
     return (

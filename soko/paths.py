@@ -8,6 +8,7 @@ notebook opened in ``notebooks/`` and the build started from the root see the sa
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -15,7 +16,12 @@ def project_root(start: Path | None = None) -> Path:
     env = os.environ.get("SOKO_ROOT")
     if env:
         return Path(env).resolve()
-    here = (start or Path.cwd()).resolve()
+    return _find_root(start or Path.cwd())
+
+
+@lru_cache(maxsize=32)
+def _find_root(start: Path) -> Path:
+    here = start.resolve()
     for candidate in (here, *here.parents):
         if (candidate / "config").is_dir() and (candidate / "pyproject.toml").is_file():
             return candidate
