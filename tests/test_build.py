@@ -14,6 +14,7 @@ import pytest
 
 from soko.build import build, plan
 from soko.pages import load_pages
+from soko.pipeline.notebooks import execute_notebook
 from soko.report.html import external_resources
 from tests.conftest import SmallRegion
 
@@ -64,6 +65,21 @@ def test_no_student_records_reach_the_pages(small_region: SmallRegion, built: Pa
         )
         numbers = set(re.findall(r"(?<![\d,.])\d{5}(?![\d,])", html))
         assert not (numbers & codes), page.name
+
+
+@pytest.mark.parametrize("template", ["vpr_region.ipynb", "vpr_municipality.ipynb"])
+def test_templates_run_by_hand_with_default_parameters(
+    small_region: SmallRegion, tmp_path: Path, template: str
+) -> None:
+    """What an analyst does in JupyterLab: no parameters injected, «Run all»."""
+    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    out = tmp_path / template
+    execute_notebook(
+        notebooks / template, out, {}, env={"SOKO_PROCESSED": str(small_region.processed)}
+    )
+    executed = out.read_text(encoding="utf-8")
+    assert '"output_type": "error"' not in executed
+    assert "image/png" in executed
 
 
 def test_a_failing_page_does_not_stop_the_others(small_region: SmallRegion, tmp_path: Path) -> None:

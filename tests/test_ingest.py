@@ -95,3 +95,16 @@ def test_ingest_command_exits_nonzero_with_summary(
     out = capsys.readouterr().out
     assert code == 1
     assert "отклонено: 3" in out and "Файлов с ошибками: 1" in out
+
+
+def test_same_inputs_give_the_same_tables(small_region: SmallRegion, tmp_path: Path) -> None:
+    from soko import derive
+
+    processed = tmp_path / "again"
+    ingest(small_region.raw, processed)
+    for spec in derive.TABLES:
+        derive.derive_table(spec.name, processed)
+    for path in sorted(small_region.processed.rglob("*.parquet")):
+        twin = processed / path.relative_to(small_region.processed)
+        pd.testing.assert_frame_equal(pd.read_parquet(path), pd.read_parquet(twin))
+        assert path.read_bytes() == twin.read_bytes(), path.name
