@@ -59,9 +59,11 @@ lint: setup
 format: setup
 	$(BIN)/ruff format soko tests benchmarks pipelines
 
-## lab: JupyterLab on notebooks/
+## lab: JupyterLab on notebooks/ (no extension manager: nothing is fetched from PyPI at run time)
+LAB_ARGS ?=
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.extension_manager=readonly \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 bench: setup
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
