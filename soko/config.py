@@ -47,6 +47,8 @@ class RegionConfig:
     name_genitive: str
     years: tuple[int, ...]
     municipalities: dict[str, str]  # code -> name, in report order
+    school_kinds: tuple[str, ...] = ("СОШ", "ООШ", "Лицей", "Гимназия")
+    localities: tuple[str, ...] = ("Город", "Село")
 
     def municipality_name(self, code: str) -> str:
         return self.municipalities.get(code, code)
@@ -62,6 +64,8 @@ def _region(directory: Path) -> RegionConfig:
         name_genitive=reg.get("name_genitive", reg["name"]),
         years=tuple(int(y) for y in raw.get("years", [])),
         municipalities={str(m["code"]): m["name"] for m in raw["municipalities"]},
+        school_kinds=tuple(raw.get("school_kinds", RegionConfig.school_kinds)),
+        localities=tuple(raw.get("localities", RegionConfig.localities)),
     )
 
 

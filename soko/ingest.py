@@ -19,6 +19,7 @@ from soko.contracts.staging import (
     REGISTRY_COLUMNS,
     context_staging,
     registry_staging,
+    require_scale,
     vpr_results_staging,
     vpr_task_staging,
 )
@@ -26,6 +27,7 @@ from soko.contracts.suites import validate_frame
 from soko.readers.delimited import read_delimited
 from soko.readers.fisoko import VprFile, read_vpr_workbook
 from soko.readers.problems import FileProblem, Problem
+from soko.schema import typed
 
 KINDS = ("registry", "context", "vpr")
 REJECTED_DIR = "rejected"
@@ -137,25 +139,17 @@ def ingest_registry(paths: list[Path], raw: Path) -> tuple[pd.DataFrame, list[Fi
             cfg = region()
             params = {
                 "municipality_codes": list(cfg.municipalities),
-                "school_kinds": ["СОШ", "ООШ", "Лицей", "Гимназия"],
-                "localities": ["Город", "Село"],
+                "school_kinds": list(cfg.school_kinds),
+                "localities": list(cfg.localities),
             }
             problems = validate_frame("registry", staging, rep.file, params)
         except FileProblem as exc:
             _file_problem(rep, exc)
             continue
         frames.append(_apply(rep, problems, staging))
-    cols = [
-        "school_code",
-        "school_name",
-        "municipality_code",
-        "municipality_name",
-        "kind",
-        "locality",
-    ]
-    schools = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    schools = typed("schools", frames)
     schools = schools.drop_duplicates("school_code").sort_values("school_code", ignore_index=True)
-    return schools.astype("string"), reports
+    return schools, reports
 
 
 def ingest_context(
@@ -175,26 +169,8 @@ def ingest_context(
             _file_problem(rep, exc)
             continue
         frames.append(_apply(rep, problems, staging))
-    if not frames:
-        return pd.DataFrame(
-            {
-                "school_code": pd.Series(dtype="string"),
-                "year": pd.Series(dtype="int64"),
-                "n_students": pd.Series(dtype="int64"),
-                "isbs": pd.Series(dtype="float64"),
-            }
-        ), reports
-    ctx = pd.concat(frames, ignore_index=True)
-    ctx = ctx.drop_duplicates(["school_code", "year"], keep="first")
-    out = pd.DataFrame(
-        {
-            "school_code": ctx["school_code"].astype("string"),
-            "year": ctx["year"].astype("int64"),
-            "n_students": ctx["n_students"].astype("int64"),
-            "isbs": ctx["isbs"].astype("float64"),
-        }
-    )
-    return out.sort_values(["year", "school_code"], ignore_index=True), reports
+    ctx = typed("school_context", frames).drop_duplicates(["school_code", "year"], keep="first")
+    return ctx.sort_values(["year", "school_code"], ignore_index=True), reports
 
 
 # --- ВПР ------------------------------------------------------------------------------------
@@ -209,17 +185,7 @@ class VprTables:
 
 def _check_structure(vpr: VprFile) -> None:
     """File-level rules the row suites cannot see: scale exists, task maxima add up."""
-    from soko.config import vpr_scale
-
-    scale = vpr_scale(vpr.year, vpr.subject, vpr.grade)
-    if scale is None:
-        raise FileProblem(
-            vpr.path,
-            "scale_known",
-            f"в config/vpr_scales.yml нет шкалы для {vpr.year} года, предмет «{vpr.subject_name}», "
-            f"{vpr.grade} класс",
-            row=1,
-        )
+    scale = require_scale(vpr)
     total = sum(t.max_score for t in vpr.tasks)
     if total != scale.max_score:
         raise FileProblem(
@@ -357,79 +323,6 @@ def ingest_vpr(
     return reports
 
 
-def _typed_results(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    df = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(
-            columns=[
-                "year",
-                "subject",
-                "grade",
-                "school_code",
-                "municipality_code",
-                "participant_code",
-                "class_label",
-                "variant",
-                "primary_score",
-                "mark",
-                "journal_mark",
-                "source_file",
-                "source_row",
-            ]
-        )
-    )
-    types = {
-        "year": "int64",
-        "subject": "string",
-        "grade": "int64",
-        "school_code": "string",
-        "municipality_code": "string",
-        "participant_code": "string",
-        "class_label": "string",
-        "variant": "Int64",
-        "primary_score": "Int64",
-        "mark": "Int64",
-        "journal_mark": "Int64",
-        "source_file": "string",
-        "source_row": "int64",
-    }
-    df["variant"] = pd.to_numeric(df["variant"], errors="coerce")
-    return df.astype(types)
-
-
-def _typed_scores(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    cols = ["year", "subject", "grade", "school_code", "participant_code", "task", "score"]
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
-    return df.astype(
-        {
-            "year": "int64",
-            "subject": "string",
-            "grade": "int64",
-            "school_code": "string",
-            "participant_code": "string",
-            "task": "string",
-            "score": "Int64",
-        }
-    )
-
-
-def _typed_tasks(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    cols = ["year", "subject", "grade", "task", "task_order", "max_score", "level"]
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
-    return df.astype(
-        {
-            "year": "int64",
-            "subject": "string",
-            "grade": "int64",
-            "task": "string",
-            "task_order": "int64",
-            "max_score": "int64",
-            "level": "string",
-        }
-    )
-
-
 # --- the whole ingest -----------------------------------------------------------------------
 
 
@@ -478,9 +371,9 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     outputs = {
         "schools": schools,
         "school_context": ctx,
-        "vpr_results": _typed_results(tables.results),
-        "vpr_task_scores": _typed_scores(tables.task_scores),
-        "vpr_tasks": _typed_tasks(tables.tasks),
+        "vpr_results": typed("vpr_results", tables.results),
+        "vpr_task_scores": typed("vpr_task_scores", tables.task_scores),
+        "vpr_tasks": typed("vpr_tasks", tables.tasks),
     }
     for name, df in outputs.items():
         df.to_parquet(processed / f"{name}.parquet", index=False)

@@ -42,42 +42,61 @@ def _pct_axis(ax: plt.Axes, axis: str = "x") -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
-def mark_distribution(
-    marks: pd.DataFrame, *, label_column: str = "label", title: str = ""
+def stacked_shares(
+    table: pd.DataFrame,
+    parts: Sequence[tuple[str, str, str]],
+    *,
+    label_column: str = "label",
+    xlabel: str = "",
+    title: str = "",
+    annotate: bool = False,
 ) -> Figure:
-    """Stacked horizontal bars: shares of «2»…«5» per row of ``marks`` (one bar a row)."""
-    data = drop_small(marks).reset_index(drop=True)
+    """Horizontal 100 % bars, one per row; ``parts`` = (share column, colour, legend label)."""
+    data = drop_small(table).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(data) + 1.4))
     left = pd.Series(0.0, index=data.index)
-    for mark, color in MARK_COLORS.items():
-        share = data[f"share_mark{mark}"].astype(float)
-        ax.barh(data[label_column], share, left=left, color=color, label=f"«{mark}»")
-        for i, (s, lft) in enumerate(zip(share, left, strict=True)):
-            if s >= 0.06:
-                ax.text(
-                    lft + s / 2,
-                    i,
-                    f"{s * 100:.0f}",
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if mark in (2, 5) else "black",
-                )
+    for column, color, name in parts:
+        share = data[column].astype(float)
+        ax.barh(data[label_column], share, left=left, color=color, label=name)
+        if annotate:
+            dark = sum(int(c, 16) for c in (color[1:3], color[3:5], color[5:7])) < 400
+            for i, (s, lft) in enumerate(zip(share, left, strict=True)):
+                if s >= 0.06:
+                    ax.text(
+                        lft + s / 2,
+                        i,
+                        f"{s * 100:.0f}",
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="white" if dark else "black",
+                    )
         left = left + share
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     _pct_axis(ax)
-    ax.set_xlabel("доля участников")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("")
-    ax.legend(
-        ncol=4,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.12 if len(data) > 3 else -0.25),
-        frameon=False,
-    )
+    below = -0.12 if len(data) > 3 else -0.25
+    ax.legend(ncol=len(parts), loc="upper center", bbox_to_anchor=(0.5, below), frameon=False)
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def mark_distribution(
+    marks: pd.DataFrame, *, label_column: str = "label", title: str = ""
+) -> Figure:
+    """Shares of «2»…«5» per row of ``marks`` (one bar a work or a unit)."""
+    parts = [(f"share_mark{m}", c, f"«{m}»") for m, c in MARK_COLORS.items()]
+    return stacked_shares(
+        marks,
+        parts,
+        label_column=label_column,
+        xlabel="доля участников",
+        title=title,
+        annotate=True,
+    )
 
 
 def dynamics(
@@ -150,27 +169,15 @@ def task_completion(
 def journal_comparison(
     journal: pd.DataFrame, *, label_column: str = "label", title: str = ""
 ) -> Figure:
-    """Stacked bars: понизили / подтвердили / повысили (ВПР mark vs journal mark)."""
-    data = drop_small(journal).reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(data) + 1.4))
-    left = pd.Series(0.0, index=data.index)
-    for key, color in JOURNAL_COLORS.items():
-        share = data[f"share_{key}"].astype(float)
-        ax.barh(data[label_column], share, left=left, color=color, label=JOURNAL_NAMES[key])
-        left = left + share
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    _pct_axis(ax)
-    ax.set_xlabel("доля участников с обеими отметками")
-    ax.legend(
-        ncol=3,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.12 if len(data) > 3 else -0.25),
-        frameon=False,
+    """Понизили / подтвердили / повысили: ВПР mark against the journal mark."""
+    parts = [(f"share_{k}", c, JOURNAL_NAMES[k]) for k, c in JOURNAL_COLORS.items()]
+    return stacked_shares(
+        journal,
+        parts,
+        label_column=label_column,
+        xlabel="доля участников с обеими отметками",
+        title=title,
     )
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
 
 
 def score_histogram(

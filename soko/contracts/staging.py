@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from soko.config import region, vpr_scale
+from soko.config import MarkScale, region, vpr_scale
 from soko.readers.fisoko import MISSING_MARKS, VprFile
 from soko.readers.problems import FileProblem
 
@@ -84,6 +84,20 @@ def _mark_text(s: pd.Series) -> pd.Series:
     return text.mask(text.isin(MISSING_MARKS), pd.NA)
 
 
+def require_scale(vpr: VprFile) -> MarkScale:
+    """The year's mark scale for this work; without it the file cannot be checked."""
+    scale = vpr_scale(vpr.year, vpr.subject, vpr.grade)
+    if scale is None:
+        raise FileProblem(
+            vpr.path,
+            "scale_known",
+            f"в config/vpr_scales.yml нет шкалы для {vpr.year} года, предмет «{vpr.subject_name}», "
+            f"{vpr.grade} класс",
+            row=1,
+        )
+    return scale
+
+
 def vpr_task_staging(vpr: VprFile, source_file: str) -> pd.DataFrame:
     """One row per participant × task, for the task-score rules."""
     parts = []
@@ -110,15 +124,7 @@ def vpr_results_staging(
     vpr: VprFile, task_long: pd.DataFrame, school_municipality: dict[str, str], source_file: str
 ) -> pd.DataFrame:
     rows = vpr.rows
-    scale = vpr_scale(vpr.year, vpr.subject, vpr.grade)
-    if scale is None:
-        raise FileProblem(
-            vpr.path,
-            "scale_known",
-            f"в config/vpr_scales.yml нет шкалы для {vpr.year} года, предмет «{vpr.subject_name}», "
-            f"{vpr.grade} класс",
-            row=1,
-        )
+    scale = require_scale(vpr)
     out = pd.DataFrame(
         {
             "school_code": _blank_to_na(rows["school_code"]),

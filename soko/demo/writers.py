@@ -18,6 +18,7 @@ import pandas as pd
 import xlsxwriter
 
 from soko.demo.vpr import FileData, FileJob, cell_rows
+from soko.schema import columns
 
 REGISTRY_HEADER = (
     "Код ОО",
@@ -52,14 +53,7 @@ def decimal_comma(value: float, digits: int = 2) -> str:
 
 
 def write_registry(path: Path, schools: pd.DataFrame) -> Path:
-    cols = [
-        "school_code",
-        "school_name",
-        "municipality_code",
-        "municipality_name",
-        "kind",
-        "locality",
-    ]
+    cols = columns("schools")  # the registry file carries exactly the canonical columns
     return write_csv(path, REGISTRY_HEADER, schools[cols].itertuples(index=False, name=None))
 
 
