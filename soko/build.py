@@ -56,6 +56,19 @@ def municipalities_in(processed: Path, year: int) -> dict[str, str]:
     return {c: names.get(c, c) for c in ordered}
 
 
+def procedures_in(processed: Path, year: int) -> set[str]:
+    """Procedures with data in ``year``: a page is built only where its procedure has data."""
+    from soko.procedures import discover
+
+    mains = {"vpr": "vpr_results", **{p.code: p.main_table for p in discover()}}
+    present = set()
+    for code, table in mains.items():
+        path = processed / f"{table}.parquet"
+        if path.is_file() and (pd.read_parquet(path, columns=["year"])["year"] == year).any():
+            present.add(code)
+    return present
+
+
 def plan(
     year: int,
     processed: Path,
@@ -66,7 +79,7 @@ def plan(
     title, specs = load_pages(pages or pages_file())
     graph = Graph()
     derived_outputs: list[Path] = []
-    for spec in derive.TABLES:
+    for spec in derive.all_tables():
         out = derive.output_path(processed, spec.name)
         graph.add(
             Task(
@@ -79,7 +92,7 @@ def plan(
         )
         derived_outputs.append(out)
 
-    runs = expand(specs, year, municipalities_in(processed, year), {"vpr"})
+    runs = expand(specs, year, municipalities_in(processed, year), procedures_in(processed, year))
     year_dir = reports / str(year)
     executed_dir = processed / "notebooks" / str(year)
     html: dict[str, Path] = {}

@@ -60,7 +60,13 @@ TABLES: tuple[DerivedSpec, ...] = (
     DerivedSpec("vpr_journal", ("vpr_results", "schools"), _vpr_journal),
     DerivedSpec("vpr_scores", ("vpr_results", "schools"), _vpr_scores),
 )
-_BY_NAME = {spec.name: spec for spec in TABLES}
+
+
+def all_tables() -> tuple[DerivedSpec, ...]:
+    """ВПР's derived tables plus every procedure's (soko.procedures)."""
+    from soko.procedures import discover
+
+    return TABLES + tuple(spec for proc in discover() for spec in proc.derived)
 
 
 def output_path(processed: Path, name: str) -> Path:
@@ -69,7 +75,7 @@ def output_path(processed: Path, name: str) -> Path:
 
 def derive_table(name: str, processed: str | Path) -> None:
     """Compute one derived table from the canonical tables and write it (a build task)."""
-    spec = _BY_NAME[name]
+    spec = {s.name: s for s in all_tables()}[name]
     processed = Path(processed)
     frames = {t: pd.read_parquet(processed / f"{t}.parquet") for t in spec.inputs}
     table = spec.compute(**frames)

@@ -24,6 +24,7 @@ from soko.contracts.staging import (
     vpr_task_staging,
 )
 from soko.contracts.suites import validate_frame
+from soko.procedures import discover
 from soko.readers.delimited import read_delimited
 from soko.readers.fisoko import VprFile, read_vpr_workbook
 from soko.readers.problems import FileProblem, Problem
@@ -375,6 +376,12 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
         "vpr_task_scores": typed("vpr_task_scores", tables.task_scores),
         "vpr_tasks": typed("vpr_tasks", tables.tasks),
     }
+    for proc in discover():
+        ing = proc.ingester
+        result = ing.run(_files(raw, ing.folder, ing.patterns), raw, schools)
+        report.files += result.reports
+        for name in proc.schemas:
+            outputs[name] = typed(name, result.tables.get(name, []))
     for name, df in outputs.items():
         df.to_parquet(processed / f"{name}.parquet", index=False)
         report.tables[name] = len(df)

@@ -59,13 +59,26 @@ SCHEMAS: dict[str, dict[str, str]] = {
 }
 
 
+def all_schemas() -> dict[str, dict[str, str]]:
+    """Core tables plus every procedure's (soko.procedures)."""
+    from soko.procedures import discover
+
+    merged = dict(SCHEMAS)
+    for proc in discover():
+        for name, schema in proc.schemas.items():
+            if name in merged:
+                raise RuntimeError(f"table {name} of procedure {proc.code} is defined twice")
+            merged[name] = schema
+    return merged
+
+
 def columns(table: str) -> list[str]:
-    return list(SCHEMAS[table])
+    return list(all_schemas()[table])
 
 
 def typed(table: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate parts of a canonical table and give it the canonical dtypes (also empty)."""
-    schema = SCHEMAS[table]
+    schema = all_schemas()[table]
     if frames:
         df = pd.concat(frames, ignore_index=True)[list(schema)]
     else:

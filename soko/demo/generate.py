@@ -43,6 +43,7 @@ from soko.demo.vpr import (
     simulate_file,
 )
 from soko.demo.writers import write_context, write_registry, write_truth, write_vpr_workbook
+from soko.procedures import DemoContext, discover
 
 GENERATOR_VERSION = 1
 PARALLEL_MIN_ROWS = 20_000  # below this, worker start-up costs more than it saves
@@ -233,6 +234,18 @@ def generate_demo(
     n_workers = workers if workers is not None else _default_workers(n_rows_estimate)
     outcomes = _run_jobs(jobs, max(1, int(n_workers)))
     files += [o.path for o in outcomes]
+    ctx = DemoContext(
+        out=out,
+        truth_dir=truth_dir,
+        seed=seed,
+        size=size,
+        years=tuple(years),
+        schools=schools.copy(),
+        config_dir=config_dir,
+    )
+    for proc in discover():
+        if proc.demo is not None:
+            files += proc.demo(ctx)
     _remove_stale(out, {f.resolve() for f in files})
 
     rows_per_year = {y: sum(o.n_rows for o in outcomes if o.year == y) for y in years}
