@@ -16,7 +16,7 @@ from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
 from soko import derive
-from soko.config import RegionConfig, region, vpr_scale, vpr_subjects
+from soko.config import MarkScale, RegionConfig, region, vpr_scale, vpr_subjects
 from soko.paths import processed_dir as default_processed
 from soko.plots import setup_style, work_label
 from soko.suppression import format_table, to_display
@@ -86,7 +86,8 @@ def load(name: str, ctx: Context) -> pd.DataFrame:
     names = {
         (s, g): work_label(s, g) for s, g in zip(works["subject"], works["grade"], strict=True)
     }
-    table["label"] = pd.Series(list(zip(table["subject"], table["grade"], strict=True))).map(names)
+    pairs = pd.Series(list(zip(table["subject"], table["grade"], strict=True)))
+    table["label"] = pairs.map(names).to_numpy()
     order = {code: i for i, code in enumerate(vpr_subjects())}
     rank = table["subject"].map(order).fillna(len(order))
     return (
@@ -105,7 +106,7 @@ def unit_rows(
     return table[(table["level"] == level) & (table["unit_code"] == code)].copy()
 
 
-def scale(ctx: Context, subject: str, grade: int):
+def scale(ctx: Context, subject: str, grade: int) -> MarkScale | None:
     return vpr_scale(ctx.year, subject, grade)
 
 
