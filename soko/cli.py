@@ -30,6 +30,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     report = ingest(raw, processed)
     print(report.summary_ru())
     print(f"Канонические таблицы: {processed}")
+    from soko.analytic_base import build_analytic_base
+
+    print(f"Аналитическая база (SQL, DuckDB): {build_analytic_base(processed)}")
     return 0 if report.ok else 1
 
 
@@ -75,7 +78,12 @@ def parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="проверить один файл по контракту")
     v.add_argument("path")
-    v.add_argument("--kind", choices=["registry", "context", "vpr"], default=None)
+    v.add_argument(
+        "--kind",
+        default=None,
+        help="registry | context | vpr | код процедуры (oge, ege, niko, rpr, pisa, survey); "
+        "по умолчанию — по папке и содержимому файла",
+    )
     v.add_argument("--raw", default=str(raw_dir()))
     v.add_argument("--processed", default=str(processed_dir()))
     v.set_defaults(func=_cmd_validate)

@@ -34,20 +34,24 @@ def _works(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def marks_summary(
-    unit: pd.DataFrame, region: pd.DataFrame | None, unit_name: str, year: int
+    unit: pd.DataFrame,
+    region: pd.DataFrame | None,
+    unit_name: str,
+    year: int,
+    procedure: str = "ВПР",
 ) -> str:
     """Participation, success and quality of one unit (against the region, if given)."""
     u = _works(_big(unit[unit["year"] == year]))
     if u.empty:
         return (
-            f"В {year} году по {unit_name} нет работ ВПР с числом участников не менее "
+            f"В {year} году по {unit_name} нет работ {procedure} с числом участников не менее "
             f"{min_group()}: показатели не приводятся."
         )
     n = int(u["n"].sum())
     text = [
         f"{unit_name}, {year} год: {format_count(n)} "
         f"{plural(n, 'результат', 'результата', 'результатов')} участников по {len(u)} "
-        f"{plural(len(u), 'работе', 'работам', 'работам')} ВПР."
+        f"{plural(len(u), 'работе', 'работам', 'работам')} {procedure}."
     ]
     if region is not None:
         keys = ["subject", "grade"]
@@ -119,11 +123,11 @@ def task_deficits(tasks: pd.DataFrame, limit: int = 8) -> str:
     return text
 
 
-def journal_summary(journal: pd.DataFrame) -> str:
+def journal_summary(journal: pd.DataFrame, procedure: str = "ВПР") -> str:
     """ВПР mark vs journal mark over all works of a unit (counts summed, then shares)."""
     j = _big(journal)
     if j.empty:
-        return "Сопоставить отметки ВПР с отметками по журналу нельзя: мало данных."
+        return f"Сопоставить отметки {procedure} с отметками по журналу нельзя: мало данных."
     n = j["n"].sum()
     lowered, confirmed, raised = (j[f"n_{k}"].sum() / n for k in ("lowered", "confirmed", "raised"))
     gap = j["n_large_gap"].sum() / n

@@ -26,7 +26,7 @@ from soko.contracts.staging import (
 from soko.contracts.suites import validate_frame
 from soko.procedures import discover
 from soko.readers.delimited import read_delimited
-from soko.readers.fisoko import VprFile, read_vpr_workbook
+from soko.readers.fisoko import VPR_LAYOUT, VprFile, WorkbookLayout, read_vpr_workbook
 from soko.readers.problems import FileProblem, Problem
 from soko.schema import typed
 
@@ -174,7 +174,7 @@ def ingest_context(
     return ctx.sort_values(["year", "school_code"], ignore_index=True), reports
 
 
-# --- ВПР ------------------------------------------------------------------------------------
+# --- ВПР (and every procedure with its per-student task layout: НИКО, РПР) ---------------------
 
 
 @dataclass
@@ -215,12 +215,16 @@ class _Staged:
 
 
 def _stage_vpr_file(
-    path: Path, raw: Path, school_mun: dict[str, str], seen: dict[tuple[int, str, int], str]
+    path: Path,
+    raw: Path,
+    school_mun: dict[str, str],
+    seen: dict[tuple[int, str, int], str],
+    layout: WorkbookLayout = VPR_LAYOUT,
 ) -> tuple[FileReport, _Staged | None]:
     """Read one workbook and apply the file-level rules; rows are checked later, in bulk."""
-    rep = FileReport(display_name(path, raw), "vpr")
+    rep = FileReport(display_name(path, raw), layout.procedure)
     try:
-        vpr = read_vpr_workbook(path)
+        vpr = read_vpr_workbook(path, layout)
     except FileProblem as exc:
         _file_problem(rep, exc)
         return rep, None
@@ -230,7 +234,8 @@ def _stage_vpr_file(
             raise FileProblem(
                 path,
                 "file_unique",
-                f"работа ВПР {vpr.year}, «{vpr.subject_name}», {vpr.grade} класс уже загружена "
+                f"работа {layout.title} {vpr.year}, «{vpr.subject_name}», {vpr.grade} класс "
+                "уже загружена "
                 f"из файла {seen[key]}",
                 row=1,
             )
@@ -292,17 +297,33 @@ def _canonical_vpr(
     )
 
 
+def _in_layout(problem: Problem, layout: WorkbookLayout) -> Problem:
+    """A contract problem worded for the procedure's file: its header, its scales file."""
+    return replace(
+        problem,
+        column=layout.file_column(problem.column),
+        message=problem.message.replace(
+            f"config/{VPR_LAYOUT.scales_file}", f"config/{layout.scales_file}"
+        ),
+    )
+
+
 def ingest_vpr(
-    paths: list[Path], raw: Path, schools: pd.DataFrame, out: VprTables
+    paths: list[Path],
+    raw: Path,
+    schools: pd.DataFrame,
+    out: VprTables,
+    layout: WorkbookLayout = VPR_LAYOUT,
 ) -> list[FileReport]:
-    """All ВПР workbooks: file rules per file, row rules in one pass over all of them."""
+    """All workbooks of one procedure (ВПР by default; ``layout`` says which): file rules per
+    file, row rules in one pass over all of them, with the ВПР contracts."""
     school_mun = dict(zip(schools["school_code"], schools["municipality_name"], strict=True))
     mun_code = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
     seen: dict[tuple[int, str, int], str] = {}
     reports: list[FileReport] = []
     staged: list[_Staged] = []
     for path in paths:
-        rep, st = _stage_vpr_file(path, raw, school_mun, seen)
+        rep, st = _stage_vpr_file(path, raw, school_mun, seen, layout)
         reports.append(rep)
         if st is not None:
             staged.append(st)
@@ -315,7 +336,7 @@ def ingest_vpr(
     problems += validate_frame("vpr_task_scores", tasks_long, None, {})
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
-        by_file.setdefault(p.file, []).append(p)
+        by_file.setdefault(p.file, []).append(_in_layout(p, layout))
     for st in staged:
         mine = sorted(by_file.get(st.report.file, []), key=lambda p: (p.row or 0, p.rule))
         accepted = _apply(st.report, mine, st.results)
@@ -401,27 +422,50 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     return report
 
 
-def detect_kind(path: Path) -> str | None:
-    """Guess a file's kind from its extension and header, for `soko validate`."""
+_TITLE_KINDS = (("НИКО", "niko"), ("РПР", "rpr"), ("ОГЭ", "oge"), ("ЕГЭ", "ege"), ("ВПР", "vpr"))
+
+
+def _head_text(path: Path) -> str:
+    """The first rows of a file as text: enough to recognise its kind."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return "vpr"
-    try:
-        head = path.read_bytes()[:4096]
-    except OSError:
-        return None
+        from soko.readers.fisoko import read_grid
+
+        try:
+            grid = read_grid(path)
+        except FileProblem:
+            return ""
+        return "\n".join(" ".join(row) for row in grid[:15])
+    head = path.read_bytes()[:4096]
     for enc in ("utf-8-sig", "cp1251"):
         try:
-            text = head.decode(enc)
-            break
+            return head.decode(enc)
         except UnicodeDecodeError:
             continue
-    else:
+    return ""
+
+
+def detect_kind(path: Path, raw: Path | None = None) -> str | None:
+    """A file's kind for `soko validate`: from its folder under data/raw, else its content."""
+    folders = {"registry": "registry", "context": "context", "vpr": "vpr"}
+    folders.update({p.ingester.folder: p.code for p in discover()})
+    if raw is not None:
+        try:
+            rel = path.resolve().relative_to(raw.resolve()).as_posix()
+        except ValueError:
+            rel = ""
+        for folder in sorted(folders, key=len, reverse=True):
+            if rel.startswith(folder.rstrip("/") + "/"):
+                return folders[folder]
+    try:
+        text = _head_text(path)
+    except OSError:
         return None
     if "ИСБШ" in text:
         return "context"
     if "Наименование ОО" in text or "Вид ОО" in text:
         return "registry"
-    return None
+    positions = [(text.find(word), kind) for word, kind in _TITLE_KINDS if word in text]
+    return min(positions)[1] if positions else None
 
 
 def known_schools(raw: Path, processed: Path) -> pd.DataFrame:
@@ -435,7 +479,11 @@ def known_schools(raw: Path, processed: Path) -> pd.DataFrame:
 
 def validate_file(path: Path, kind: str | None, raw: Path, processed: Path) -> FileReport:
     """Validate one file against its contract without writing anything."""
-    kind = kind or detect_kind(path)
+    kind = kind or detect_kind(path, raw)
+    procedures = {p.code: p for p in discover()}
+    if kind in procedures:
+        result = procedures[kind].ingester.run([path], raw, known_schools(raw, processed))
+        return result.reports[0]
     if kind == "registry":
         return ingest_registry([path], raw)[1][0]
     if kind == "context":
@@ -450,7 +498,8 @@ def validate_file(path: Path, kind: str | None, raw: Path, processed: Path) -> F
             None,
             None,
             "kind_known",
-            "не удалось определить вид файла; укажите --kind registry|context|vpr",
+            "не удалось определить вид файла; укажите --kind "
+            + "|".join(["registry", "context", "vpr", *procedures]),
         )
     )
     return rep

@@ -33,7 +33,7 @@ COLUMN_LABELS: dict[str, str] = {
     "level": "Уровень",
     "unit_code": "Код",
     "unit_name": "Наименование",
-    "label": "Работа ВПР",
+    "label": "Работа",
     "municipality_code": "Код МО",
     "school_code": "Код ОО",
     "school_name": "ОО",
@@ -142,10 +142,16 @@ def rename_columns(table: pd.DataFrame, kind: str | None = None) -> pd.DataFrame
 
 
 def subject_labels() -> dict[str, str]:
-    """Subject code → name from ``config/vpr_scales.yml``."""
+    """Subject code → name from ``config/vpr_scales.yml``, plus the codes only another
+    procedure names (its ``extra["subjects"]()``, e.g. НИКО's literature)."""
     from soko.config import vpr_subjects
+    from soko.procedures import discover
 
-    return vpr_subjects()
+    names: dict[str, str] = {}
+    for proc in discover():
+        if "subjects" in proc.extra:
+            names.update(proc.extra["subjects"]())
+    return {**names, **vpr_subjects()}
 
 
 def value_labels(subjects: Mapping[str, str] | None = None) -> dict[str, dict[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -16,7 +17,7 @@ from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
 from soko import derive
-from soko.config import MarkScale, RegionConfig, region, vpr_scale, vpr_subjects
+from soko.config import MarkScale, RegionConfig, region, vpr_subjects
 from soko.paths import processed_dir as default_processed
 from soko.plots import setup_style, work_label
 from soko.suppression import format_table, to_display
@@ -28,6 +29,14 @@ class Context:
     processed: Path
     region: RegionConfig
     municipality: str | None = None
+    procedure: str = "vpr"  # whose tables the page reads: vpr, niko, rpr (`<code>_marks` ...)
+
+    @property
+    def title(self) -> str:
+        """«ВПР», «НИКО», «РПР»: the procedure's name for headings and prose."""
+        from soko.analytic_base import procedure_title
+
+        return procedure_title(self.procedure)
 
     @property
     def unit_code(self) -> str:
@@ -50,28 +59,37 @@ def context(
     municipality: str | None = None,
     *,
     scope: str = "region",
+    procedure: str = "vpr",
 ) -> Context:
     """Resolve a template's parameters; defaults let an analyst press «Run all» as is.
 
     A municipality page run by hand without a code gets the first municipality in the data.
     """
     processed = Path(processed_dir) if processed_dir else default_processed()
-    marks = derive.load("vpr_marks", processed)
+    marks = derive.load(f"{procedure}_marks", processed)
     years = sorted(int(y) for y in marks["year"].unique())
     if year is None:
         year = years[-1]
     if int(year) not in years:
-        raise ValueError(f"Нет данных ВПР за {year} год; есть: {years}")
+        from soko.analytic_base import procedure_title
+
+        raise ValueError(f"Нет данных {procedure_title(procedure)} за {year} год; есть: {years}")
     if scope == "municipality" and municipality is None:
-        municipality = first_municipality(processed_dir)
+        municipality = first_municipality(processed_dir, procedure)
     setup_style()
-    return Context(year=int(year), processed=processed, region=region(), municipality=municipality)
+    return Context(
+        year=int(year),
+        processed=processed,
+        region=region(),
+        municipality=municipality,
+        procedure=procedure,
+    )
 
 
-def first_municipality(processed_dir: str | None = None) -> str:
+def first_municipality(processed_dir: str | None = None, procedure: str = "vpr") -> str:
     """The default municipality for running a municipality template by hand."""
     processed = Path(processed_dir) if processed_dir else default_processed()
-    marks = derive.load("vpr_marks", processed)
+    marks = derive.load(f"{procedure}_marks", processed)
     present = set(marks.loc[marks["level"] == "municipality", "unit_code"].dropna())
     ordered = [c for c in region().municipalities if c in present] or sorted(present)
     if not ordered:
@@ -98,6 +116,25 @@ def load(name: str, ctx: Context) -> pd.DataFrame:
     )
 
 
+CORE_SUBJECTS: tuple[str, ...] = ("ru", "ma")
+
+
+def core(table: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """Rows a page details work by work: ВПР's Russian and mathematics (the other subjects
+    are written by lot), every work of the other procedures."""
+    if ctx.procedure != "vpr":
+        return table
+    return table[table["subject"].isin(CORE_SUBJECTS)]
+
+
+def series(table: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """``core`` rows of the works written in at least two years: what a dynamics chart can
+    draw (НИКО changes its works from year to year)."""
+    rows = core(table, ctx)
+    years = rows.groupby(["subject", "grade"])["year"].transform("nunique")
+    return rows[years > 1]
+
+
 def unit_rows(
     table: pd.DataFrame, ctx: Context, level: str | None = None, code: str | None = None
 ) -> pd.DataFrame:
@@ -107,7 +144,20 @@ def unit_rows(
 
 
 def scale(ctx: Context, subject: str, grade: int) -> MarkScale | None:
-    return vpr_scale(ctx.year, subject, grade)
+    from soko.procedures._workbook import layout_for
+
+    return layout_for(ctx.procedure).scale(ctx.year, subject, grade)
+
+
+def sql(query: str, processed_dir: str | None = None, params: Any = None) -> pd.DataFrame:
+    """Query the analytic base (``soko.duckdb``, read-only; docs/analytic_base.md), e.g.
+    ``nb.sql("SELECT * FROM school_year_results WHERE year = ?", params=[2026])``.
+
+    The base has student rows: show only aggregates, through ``show`` (which suppresses).
+    """
+    from soko.analytic_base import query as run
+
+    return run(query, processed_dir, params)
 
 
 def say(text: str) -> None:

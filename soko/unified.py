@@ -29,7 +29,8 @@ def unified_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Select and type the unified columns (missing optional ones become NA)."""
     out = pd.DataFrame(index=df.index)
     for col, dtype in UNIFIED_RESULTS.items():
-        out[col] = df[col] if col in df else pd.Series(pd.NA, index=df.index)
+        # None, not pd.NA: an object column of pd.NA cannot be cast to float64
+        out[col] = df[col] if col in df else pd.Series(None, index=df.index, dtype=dtype)
         out[col] = out[col].astype(dtype)
     return out.reset_index(drop=True)
 

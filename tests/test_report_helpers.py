@@ -153,7 +153,7 @@ def test_pages_expand_to_region_and_each_municipality(tmp_path: Path) -> None:
     assert names == ["vpr_region", "vpr_municipality_01", "vpr_municipality_02"]
     assert runs[1].title == "ВПР 2026: Первый"
     assert runs[1].parameters(tmp_path)["municipality"] == "01"
-    assert expand(specs, 2026, {"01": "Первый"}, {"oge"}) == []  # no ВПР data, no ВПР pages
+    assert expand(specs, 2026, {"01": "Первый"}, {"no_such"}) == []  # no data, no pages
     bad = tmp_path / "p.yml"
     bad.write_text("pages:\n  - {id: x, template: a.ipynb, title: t, section: s, scope: school}\n")
     with pytest.raises(ValueError, match="scope"):

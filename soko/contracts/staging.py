@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from soko.config import MarkScale, region, vpr_scale
+from soko.config import MarkScale, region
 from soko.readers.fisoko import MISSING_MARKS, VprFile
 from soko.readers.problems import FileProblem
 
@@ -86,13 +86,13 @@ def _mark_text(s: pd.Series) -> pd.Series:
 
 def require_scale(vpr: VprFile) -> MarkScale:
     """The year's mark scale for this work; without it the file cannot be checked."""
-    scale = vpr_scale(vpr.year, vpr.subject, vpr.grade)
+    scale = vpr.layout.scale(vpr.year, vpr.subject, vpr.grade)
     if scale is None:
         raise FileProblem(
             vpr.path,
             "scale_known",
-            f"в config/vpr_scales.yml нет шкалы для {vpr.year} года, предмет «{vpr.subject_name}», "
-            f"{vpr.grade} класс",
+            f"в config/{vpr.layout.scales_file} нет шкалы для {vpr.year} года, "
+            f"предмет «{vpr.subject_name}», {vpr.grade} класс",
             row=1,
         )
     return scale
@@ -120,6 +120,13 @@ def vpr_task_staging(vpr: VprFile, source_file: str) -> pd.DataFrame:
     return out
 
 
+def _entered(vpr: VprFile, column: str) -> pd.Series:
+    """A cell the file must fill: blank stays "" so format rules reject it; NA (no rule
+    applies) when the procedure's layout has no such column at all."""
+    text = _blank_to_na(vpr.rows[column])
+    return text if column in vpr.layout.absent else text.fillna("")
+
+
 def vpr_results_staging(
     vpr: VprFile, task_long: pd.DataFrame, school_municipality: dict[str, str], source_file: str
 ) -> pd.DataFrame:
@@ -136,12 +143,12 @@ def vpr_results_staging(
     )
     grade = out["class_label"].str.extract(_CLASS_GRADE, expand=False)
     out["class_grade"] = grade.astype("string")
-    out["variant_raw"] = _blank_to_na(rows["variant"]).fillna("")
-    out["primary_score_raw"] = _blank_to_na(rows["primary_score"]).fillna("")
+    out["variant_raw"] = _entered(vpr, "variant")
+    out["primary_score_raw"] = _entered(vpr, "primary_score")
     out["primary_score"] = _number(out["primary_score_raw"])
-    out["mark_raw"] = _blank_to_na(rows["mark"]).fillna("")
+    out["mark_raw"] = _entered(vpr, "mark")
     out["mark"] = _number(out["mark_raw"])
-    journal_raw = _blank_to_na(rows["journal_mark"]).fillna("")
+    journal_raw = _entered(vpr, "journal_mark")
     out["journal_mark_raw"] = journal_raw
     out["journal_mark"] = _number(_mark_text(journal_raw))
     sums = (

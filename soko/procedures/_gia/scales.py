@@ -1,0 +1,207 @@
+"""ОГЭ and ЕГЭ scales from ``config/gia_scales.yml``: task structure, marks, test scores.
+
+Scales change every year (Rosobrnadzor letters), so they are data, not code. A scale knows
+the tasks of the answer strings (to check each task against its maximum), the primary score
+→ mark rule of ОГЭ with its extra conditions (mathematics: «3» only with ≥ 2 points in
+geometry) and the primary → test score table of ЕГЭ with its minimums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from soko.config import load_yaml
+from soko.paths import config_dir
+
+SCALES_FILE = "gia_scales.yml"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A mark (and every mark above it) also needs ``min_points`` over ``tasks``."""
+
+    mark: int
+    tasks: tuple[str, ...]
+    min_points: int
+    name: str
+
+
+@dataclass(frozen=True)
+class GiaScale:
+    procedure: str  # oge | ege
+    year: int
+    subject: str
+    short_labels: tuple[str, ...]
+    short_max: tuple[int, ...]
+    long_labels: tuple[str, ...]
+    long_max: tuple[int, ...]
+    marks: tuple[int, int, int] | None = None  # ОГЭ: minimum primary score for 3, 4, 5
+    conditions: tuple[Condition, ...] = ()
+    test_scores: tuple[int, ...] | None = None  # ЕГЭ: index = primary score
+    certificate_min: int | None = None
+    university_min: int | None = None
+
+    @property
+    def max_score(self) -> int:
+        return sum(self.short_max) + sum(self.long_max)
+
+    @property
+    def task_max(self) -> dict[str, int]:
+        return dict(
+            zip(
+                (*self.short_labels, *self.long_labels),
+                (*self.short_max, *self.long_max),
+                strict=True,
+            )
+        )
+
+    @property
+    def minimum(self) -> int | None:
+        """ЕГЭ: the pass threshold (certificate minimum, else the university minimum)."""
+        return self.certificate_min if self.certificate_min is not None else self.university_min
+
+    def marks_for(
+        self, primary: np.ndarray, task_points: Mapping[str, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """ОГЭ marks (float, NaN where the primary score is NaN) by thresholds and conditions.
+
+        ``task_points``: label → points per row, needed only for the conditions' tasks.
+        """
+        primary = np.asarray(primary, dtype="float64")
+        mark = self.threshold_marks(primary)
+        for cond in sorted(self.conditions, key=lambda c: -c.mark):
+            points = sum(
+                (np.asarray((task_points or {})[t], dtype="float64") for t in cond.tasks),
+                start=np.zeros_like(primary),
+            )
+            # A failed condition for mark m caps the mark at m − 1 (and below for lower ones).
+            failed = points < cond.min_points
+            mark = np.where(failed & (mark >= cond.mark), cond.mark - 1.0, mark)
+        return np.where(np.isnan(primary), np.nan, mark)
+
+    def threshold_marks(self, primary: np.ndarray) -> np.ndarray:
+        """ОГЭ marks by the primary-score thresholds alone (before the conditions)."""
+        if self.marks is None:
+            raise ValueError(f"scale {self.procedure} {self.year} {self.subject} has no marks")
+        primary = np.asarray(primary, dtype="float64")
+        t3, t4, t5 = self.marks
+        mark = np.select([primary >= t5, primary >= t4, primary >= t3], [5.0, 4.0, 3.0], 2.0)
+        return np.where(np.isnan(primary), np.nan, mark)
+
+    def test_scores_for(self, primary: np.ndarray) -> np.ndarray:
+        """ЕГЭ test scores by the year's table (NaN outside 0..max)."""
+        if self.test_scores is None:
+            raise ValueError(f"scale {self.procedure} {self.year} {self.subject} has no table")
+        primary = np.asarray(primary, dtype="float64")
+        table = np.asarray(self.test_scores, dtype="float64")
+        ok = (primary >= 0) & (primary <= self.max_score) & (primary == np.floor(primary))
+        index = np.where(ok, primary, 0).astype(int)
+        return np.where(ok, table[index], np.nan)
+
+
+@lru_cache(maxsize=8)
+def _config(directory: Path) -> dict[str, Any]:
+    return load_yaml(SCALES_FILE, directory)
+
+
+def gia_config(procedure: str, directory: Path | None = None) -> dict[str, Any]:
+    """The procedure's block of ``config/gia_scales.yml`` (``oge`` or ``ege``)."""
+    return _config((directory or config_dir()).resolve())[procedure]
+
+
+def subjects(procedure: str, directory: Path | None = None) -> dict[str, str]:
+    """Subject code → Russian name, in config order."""
+    return {k: v["name"] for k, v in gia_config(procedure, directory)["subjects"].items()}
+
+
+def subject_by_rcoi(procedure: str, directory: Path | None = None) -> dict[str, str]:
+    """РЦОИ subject code (as text, e.g. «2») → subject code (``ma``)."""
+    return {str(v["rcoi"]): k for k, v in gia_config(procedure, directory)["subjects"].items()}
+
+
+def grade(procedure: str, directory: Path | None = None) -> int:
+    return int(gia_config(procedure, directory)["grade"])
+
+
+def _scale(procedure: str, year: int, subject: str, entry: dict[str, Any]) -> GiaScale:
+    start = int(entry.get("short_start", 1))
+    short = tuple(int(m) for m in entry.get("short", []))
+    long = {str(k): int(v) for k, v in (entry.get("long") or {}).items()}
+    marks = entry.get("marks")
+    table = entry.get("test_scores")
+    return GiaScale(
+        procedure=procedure,
+        year=int(year),
+        subject=subject,
+        short_labels=tuple(str(start + i) for i in range(len(short))),
+        short_max=short,
+        long_labels=tuple(long),
+        long_max=tuple(long.values()),
+        marks=tuple(int(m) for m in marks) if marks else None,  # type: ignore[arg-type]
+        conditions=tuple(
+            Condition(int(c["mark"]), tuple(str(t) for t in c["tasks"]), int(c["min"]), c["name"])
+            for c in entry.get("conditions") or []
+        ),
+        test_scores=tuple(int(t) for t in table) if table else None,
+        certificate_min=entry.get("certificate_min"),
+        university_min=entry.get("university_min"),
+    )
+
+
+@lru_cache(maxsize=256)
+def _scale_cached(procedure: str, year: int, subject: str, directory: Path) -> GiaScale | None:
+    try:
+        entry = _config(directory)[procedure]["scales"][int(year)][subject]
+    except KeyError:
+        return None
+    return _scale(procedure, year, subject, entry)
+
+
+def scale(
+    procedure: str, year: int, subject: str, directory: Path | None = None
+) -> GiaScale | None:
+    """The year's scale, or None when the config has none (the contract rejects such rows)."""
+    return _scale_cached(procedure, int(year), subject, (directory or config_dir()).resolve())
+
+
+def all_scales(procedure: str, directory: Path | None = None) -> list[GiaScale]:
+    cfg = gia_config(procedure, directory)
+    found = []
+    for year, subs in sorted(cfg["scales"].items()):
+        for subject in subs:
+            sc = scale(procedure, int(year), subject, directory)
+            if sc is not None:
+                found.append(sc)
+    return found
+
+
+def check_config(directory: Path | None = None) -> list[str]:
+    """Inconsistencies of the scales file (for tests and for an analyst editing it)."""
+    errors = []
+    for procedure in ("oge", "ege"):
+        for sc in all_scales(procedure, directory):
+            where = f"{procedure} {sc.year} {sc.subject}"
+            labels = (*sc.short_labels, *sc.long_labels)
+            if len(set(labels)) != len(labels):
+                errors.append(f"{where}: номера заданий повторяются")
+            if sc.marks is not None and not (0 < sc.marks[0] < sc.marks[1] < sc.marks[2]):
+                errors.append(f"{where}: границы отметок не возрастают")
+            if sc.marks is not None and sc.marks[2] > sc.max_score:
+                errors.append(f"{where}: граница «5» выше максимального балла")
+            for cond in sc.conditions:
+                unknown = [t for t in cond.tasks if t not in labels]
+                if unknown:
+                    errors.append(f"{where}: в условии нет заданий {unknown}")
+            if sc.test_scores is not None:
+                table = sc.test_scores
+                if len(table) != sc.max_score + 1:
+                    errors.append(f"{where}: в таблице перевода {len(table)} значений")
+                if list(table) != sorted(table) or table[0] != 0 or table[-1] != 100:
+                    errors.append(f"{where}: таблица перевода не растёт от 0 до 100")
+    return errors

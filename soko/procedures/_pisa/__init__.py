@@ -1,0 +1,1 @@
+"""The regional assessment on the PISA model: config, demo sample, contract, estimates."""

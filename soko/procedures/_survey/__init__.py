@@ -1,0 +1,1 @@
+"""Surveys of students and parents: questionnaires, demo answers, contracts, indices."""
