@@ -141,3 +141,38 @@ def journal_summary(journal: pd.DataFrame, procedure: str = "ВПР") -> str:
             f"у {format_percent(gap)}: такие расхождения требуют внимания."
         )
     return text
+
+
+def cross_summary(
+    comparison: pd.DataFrame, earlier: str, later: str, metric: str = "mean_score_share"
+) -> str:
+    """How well one procedure's school results predict another's, and who falls furthest.
+
+    Only schools with at least the suppression minimum in both procedures count.
+    """
+    limit = min_group()
+    big = comparison[(comparison["n_earlier"] >= limit) & (comparison["n_later"] >= limit)]
+    big = big.dropna(subset=[f"{metric}_earlier", f"{metric}_later"])
+    if len(big) < 3:
+        return (
+            f"Школ с результатами {earlier} и {later} (не менее {limit} участников) слишком мало."
+        )
+    x = big[f"{metric}_earlier"].astype(float)
+    y = big[f"{metric}_later"].astype(float)
+    r = float(x.corr(y))
+    strength = "сильная" if r >= 0.7 else "умеренная" if r >= 0.4 else "слабая"
+    drop = (y - x).mean()
+    n = len(big)
+    text = (
+        f"Сопоставлено {n} {plural(n, 'школа', 'школы', 'школ')}: связь результатов {earlier} и "
+        f"{later} {strength} (r = {r:.2f}).".replace(f"{r:.2f}", f"{r:.2f}".replace(".", ","))
+    )
+    worst = big.assign(_gap=y - x).sort_values("_gap").iloc[0]
+    if worst["_gap"] < drop - 0.15:
+        text += (
+            f" Сильнее всего результат {later} ниже результата {earlier} у школы "
+            f"{worst.get('school_name', worst['school_code'])} "
+            f"({format_pp(worst['_gap'])} при среднем {format_pp(drop)}): это повод проверить "
+            f"объективность результатов {earlier}."
+        )
+    return text

@@ -52,6 +52,28 @@ def _vpr_scores(vpr_results: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFram
     return ind.score_distribution_table(vpr_results, schools, levels=("region", "municipality"))
 
 
+def _cross_schools(
+    vpr_results: pd.DataFrame,
+    vpr_tasks: pd.DataFrame,
+    oge_results: pd.DataFrame,
+    ege_results: pd.DataFrame,
+    schools: pd.DataFrame,
+) -> pd.DataFrame:
+    """One school across procedures: ВПР-8 → ОГЭ a year later, ОГЭ → ЕГЭ two years later."""
+    from soko.analytic_base import unified_results
+    from soko.indicators.cross import standard_comparisons
+
+    tables = {
+        "vpr_results": vpr_results,
+        "vpr_tasks": vpr_tasks,
+        "oge_results": oge_results,
+        "ege_results": ege_results,
+    }
+    out = standard_comparisons(unified_results(tables))
+    names = dict(zip(schools["school_code"], schools["school_name"], strict=True))
+    return out.assign(school_name=out["school_code"].map(names))
+
+
 TABLES: tuple[DerivedSpec, ...] = (
     DerivedSpec("vpr_marks", ("vpr_results", "schools", "vpr_tasks"), _vpr_marks),
     DerivedSpec(
@@ -59,6 +81,11 @@ TABLES: tuple[DerivedSpec, ...] = (
     ),
     DerivedSpec("vpr_journal", ("vpr_results", "schools"), _vpr_journal),
     DerivedSpec("vpr_scores", ("vpr_results", "schools"), _vpr_scores),
+    DerivedSpec(
+        "cross_schools",
+        ("vpr_results", "vpr_tasks", "oge_results", "ege_results", "schools"),
+        _cross_schools,
+    ),
 )
 
 

@@ -17,10 +17,10 @@ from IPython.display import HTML, Image, Markdown, display
 from matplotlib.figure import Figure
 
 from soko import derive
-from soko.config import MarkScale, RegionConfig, region, vpr_subjects
+from soko.config import MarkScale, RegionConfig, min_group, region, vpr_subjects
 from soko.paths import processed_dir as default_processed
 from soko.plots import setup_style, work_label
-from soko.suppression import format_table, to_display
+from soko.suppression import format_count, format_percent, format_pp, format_table, to_display
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,34 @@ def show_matrix(
     display(
         HTML(grid.reset_index().to_html(index=False, escape=True, classes="soko-table", border=0))
     )
+
+
+def show_cross(comparison: pd.DataFrame, earlier: str, later: str, limit: int = 15) -> None:
+    """Schools whose later (externally proctored) result falls furthest below the earlier one.
+
+    Schools with fewer than the suppression minimum in either procedure are left out.
+    """
+    small = min_group()
+    big = comparison[(comparison["n_earlier"] >= small) & (comparison["n_later"] >= small)]
+    big = big.dropna(subset=["mean_score_share_diff"]).sort_values("mean_score_share_diff")
+    rows = big.head(limit)
+    shown = pd.DataFrame(
+        {
+            "Школа": rows.get("school_name", rows["school_code"]).to_numpy(),
+            f"Участников {earlier}": rows["n_earlier"].map(format_count).to_numpy(),
+            f"Участников {later}": rows["n_later"].map(format_count).to_numpy(),
+            f"{earlier}: % от макс. балла": rows["mean_score_share_earlier"]
+            .map(format_percent)
+            .to_numpy(),
+            f"{later}: % от макс. балла": rows["mean_score_share_later"]
+            .map(format_percent)
+            .to_numpy(),
+            "Разница": rows["mean_score_share_diff"].map(format_pp).to_numpy(),
+            f"{earlier}: успеваемость": rows["success_rate_earlier"].map(format_percent).to_numpy(),
+            f"{later}: успеваемость": rows["success_rate_later"].map(format_percent).to_numpy(),
+        }
+    )
+    display(HTML(shown.to_html(index=False, escape=True, classes="soko-table", border=0)))
 
 
 def show_figure(fig: Figure) -> None:

@@ -207,6 +207,30 @@ def score_histogram(
     return fig
 
 
+def compare_scatter(
+    table: pd.DataFrame, x: str, y: str, *, xlabel: str, ylabel: str, title: str = ""
+) -> Figure:
+    """One dot per school (size = participants): an earlier result against a later one.
+
+    Dots far below the diagonal are schools whose earlier result the later, externally
+    proctored one does not back up.
+    """
+    data = table.dropna(subset=[x, y])
+    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    sizes = (data["n_earlier"].astype(float) + data["n_later"].astype(float)).clip(upper=200)
+    ax.scatter(data[x], data[y], s=sizes, alpha=0.55, color="#2e86c1", edgecolor="white")
+    ax.plot([0, 1], [0, 1], color="#7f8c8d", ls="--", lw=1)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    _pct_axis(ax, "x")
+    _pct_axis(ax, "y")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
 def heatmap(
     table: pd.DataFrame, *, index: str, columns: str, value: str, title: str = ""
 ) -> Figure:

@@ -26,6 +26,6 @@ def small_region(tmp_path_factory: pytest.TempPathFactory) -> SmallRegion:
     raw, processed, truth = root / "raw", root / "processed", root / "truth"
     generate_demo(out=raw, seed=20260415, size="small", truth_out=truth)
     report = ingest(raw, processed)
-    for spec in derive.TABLES:
+    for spec in derive.all_tables():
         derive.derive_table(spec.name, processed)
     return SmallRegion(raw=raw, processed=processed, truth=truth, report=report)

@@ -19,6 +19,7 @@ from soko.report.html import external_resources
 from tests.conftest import SmallRegion
 
 pytestmark = pytest.mark.notebooks
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +68,14 @@ def test_no_student_records_reach_the_pages(small_region: SmallRegion, built: Pa
         assert not (numbers & codes), page.name
 
 
-@pytest.mark.parametrize("template", ["vpr_region.ipynb", "vpr_municipality.ipynb"])
+@pytest.mark.parametrize("template", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
 def test_templates_run_by_hand_with_default_parameters(
     small_region: SmallRegion, tmp_path: Path, template: str
 ) -> None:
     """What an analyst does in JupyterLab: no parameters injected, «Run all»."""
-    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
     out = tmp_path / template
     execute_notebook(
-        notebooks / template, out, {}, env={"SOKO_PROCESSED": str(small_region.processed)}
+        NOTEBOOKS / template, out, {}, env={"SOKO_PROCESSED": str(small_region.processed)}
     )
     executed = out.read_text(encoding="utf-8")
     assert '"output_type": "error"' not in executed

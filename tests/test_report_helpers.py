@@ -158,3 +158,53 @@ def test_pages_expand_to_region_and_each_municipality(tmp_path: Path) -> None:
     bad.write_text("pages:\n  - {id: x, template: a.ipynb, title: t, section: s, scope: school}\n")
     with pytest.raises(ValueError, match="scope"):
         load_pages(bad)
+
+
+def _cross(rows: list[tuple]) -> pd.DataFrame:
+    cols = [
+        "school_code",
+        "school_name",
+        "n_earlier",
+        "n_later",
+        "mean_score_share_earlier",
+        "mean_score_share_later",
+        "success_rate_earlier",
+        "success_rate_later",
+    ]
+    df = pd.DataFrame(rows, columns=cols)
+    return df.assign(
+        mean_score_share_diff=df["mean_score_share_later"] - df["mean_score_share_earlier"]
+    )
+
+
+def test_cross_summary_correlation_and_largest_drop() -> None:
+    table = _cross(
+        [
+            ("a", "Школа А", 10, 10, 0.40, 0.42, 0.8, 0.8),
+            ("b", "Школа Б", 10, 10, 0.60, 0.61, 0.9, 0.9),
+            ("c", "Школа В", 10, 10, 0.80, 0.50, 1.0, 0.7),  # falls by 30 pp
+            ("d", "Школа Г", 3, 10, 0.10, 0.90, 0.0, 1.0),  # under 5 in ВПР: ignored
+        ]
+    )
+    text = commentary.cross_summary(table, "ВПР-8", "ОГЭ")
+    # r of (0.40, 0.60, 0.80) with (0.42, 0.61, 0.50): deviations (-.2, 0, .2), (-.09, .10, -.01);
+    # Sxy = .016, Sxx = .08, Syy = .0183 -> r = .016 / sqrt(.08 * .0183) = 0.418 -> «умеренная»
+    assert "Сопоставлено 3 школы" in text and "умеренная (r = 0,42)" in text
+    # mean gap (0.02 + 0.01 - 0.30) / 3 = -0.09; Школа В is 0.21 below it
+    assert f"Школа В (-30,0{NB}п.{NB}п. при среднем -9,0{NB}п.{NB}п.)" in text
+    assert "Школа Г" not in text
+
+
+def test_show_cross_leaves_out_small_schools(monkeypatch) -> None:
+    from soko.notebook import show_cross
+
+    shown = []
+    monkeypatch.setattr("soko.notebook.display", lambda obj: shown.append(obj.data))
+    table = _cross(
+        [
+            ("a", "Школа А", 10, 10, 0.40, 0.42, 0.8, 0.8),
+            ("d", "Школа Г", 3, 10, 0.10, 0.90, 0.0, 1.0),
+        ]
+    )
+    show_cross(table, "ВПР-8", "ОГЭ")
+    assert "Школа А" in shown[0] and "Школа Г" not in shown[0]
