@@ -74,13 +74,17 @@ def _cross_schools(
     return out.assign(school_name=out["school_code"].map(names))
 
 
-TABLES: tuple[DerivedSpec, ...] = (
+# ВПР's indicator tables; НИКО and РПР reuse them on their own tables (soko.procedures._workbook).
+VPR_TABLES: tuple[DerivedSpec, ...] = (
     DerivedSpec("vpr_marks", ("vpr_results", "schools", "vpr_tasks"), _vpr_marks),
     DerivedSpec(
         "vpr_tasks", ("vpr_results", "vpr_task_scores", "vpr_tasks", "schools"), _vpr_tasks
     ),
     DerivedSpec("vpr_journal", ("vpr_results", "schools"), _vpr_journal),
     DerivedSpec("vpr_scores", ("vpr_results", "schools"), _vpr_scores),
+)
+TABLES: tuple[DerivedSpec, ...] = (
+    *VPR_TABLES,
     DerivedSpec(
         "cross_schools",
         ("vpr_results", "vpr_tasks", "oge_results", "ege_results", "schools"),

@@ -208,3 +208,10 @@ def test_show_cross_leaves_out_small_schools(monkeypatch) -> None:
     )
     show_cross(table, "ВПР-8", "ОГЭ")
     assert "Школа А" in shown[0] and "Школа Г" not in shown[0]
+
+
+def test_derived_table_names_are_unique() -> None:
+    from soko.derive import all_tables
+
+    names = [spec.name for spec in all_tables()]
+    assert len(names) == len(set(names))

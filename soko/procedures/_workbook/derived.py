@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from soko.derive import TABLES, DerivedSpec
+from soko.derive import VPR_TABLES, DerivedSpec
 
 VPR_PREFIX = "vpr_"
 
@@ -37,7 +37,7 @@ def _renamed(
 def derived_specs(code: str) -> tuple[DerivedSpec, ...]:
     """``niko_marks``, ``niko_tasks``, ``niko_journal``, ``niko_scores`` (for ``code`` niko)."""
     specs = []
-    for spec in TABLES:
+    for spec in VPR_TABLES:
         back = {table_name(code, t): t for t in spec.inputs}
         specs.append(
             DerivedSpec(
