@@ -122,7 +122,7 @@ def _apply(report: FileReport, problems: list[Problem], rows: pd.DataFrame) -> p
 
 def _file_problem(report: FileReport, exc: FileProblem, rows_read: int = 0) -> None:
     report.problems.append(replace(exc.problem, file=report.file))
-    report.rows_read = rows_read
+    report.rows_read = max(rows_read, exc.rows_read)
     report.rows_accepted = 0
 
 

@@ -201,3 +201,34 @@ def test_validate_command_exit_codes(raw: Path, tmp_path: Path, capsys) -> None:
     assert main(["validate", str(bad), *args]) == 1
     out = capsys.readouterr().out
     assert "school_code_known" in out and "строка 10" in out
+
+
+def test_extra_title_rows_are_skipped(raw: Path, tmp_path: Path) -> None:
+    """An export with more rows above the header is read the same; row numbers stay true."""
+    import openpyxl
+
+    path = write_vpr(raw / "vpr" / "a.xlsx", [good_row("10001"), good_row("10002")])
+    wb = openpyxl.load_workbook(path)
+    wb.worksheets[0].insert_rows(1, amount=2)
+    wb.worksheets[0].cell(1, 1).value = "Выгрузка ФИС ОКО от 20.05.2026"
+    wb.save(path)
+    _, (f,) = _run(raw, tmp_path)
+    assert f.ok and (f.rows_read, f.rows_accepted) == (2, 2)
+    results = pd.read_parquet(tmp_path / "processed" / "vpr_results.parquet")
+    assert sorted(results["source_row"]) == [12, 13]
+
+
+def test_merged_header_cells_are_reported(raw: Path, tmp_path: Path) -> None:
+    """Merging «Отметка» and «Отметка по журналу» leaves one of them without a name."""
+    import openpyxl
+
+    path = write_vpr(raw / "vpr" / "a.xlsx", [good_row("10001")])
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    last = ws.max_column
+    ws.merge_cells(start_row=9, start_column=last - 1, end_row=9, end_column=last)
+    wb.save(path)
+    _, (f,) = _run(raw, tmp_path)
+    assert (f.rows_read, f.rows_accepted) == (1, 0)
+    assert f.problems[0].rule == "required_columns"
+    assert "«Отметка по журналу»" in f.problems[0].message

@@ -175,7 +175,7 @@ def test_column_renamed_against_the_layout_rejects_the_file_by_name(
     tail = [ours if h == renamed else h for h in RPR_TAIL]
     write_rpr(raw, [rpr_row(), rpr_row("1000000002")], head=head, tail=tail)
     (f,) = _files(raw, tmp_path, "rpr")
-    assert (f.rows_read, f.rows_accepted) == (0, 0)
+    assert (f.rows_read, f.rows_accepted) == (2, 0)  # both rows read, both rejected
     (p,) = f.problems
     assert (p.rule, p.row) == ("required_columns", 7)
     assert f"«{renamed}»" in p.message and ours in p.message

@@ -220,12 +220,26 @@ def _metadata(grid: list[list[str]], header: int, layout: WorkbookLayout) -> dic
 
 
 def read_vpr_workbook(path: Path, layout: WorkbookLayout = VPR_LAYOUT) -> VprFile:
-    """Parse one workbook; raise FileProblem when the file as a whole cannot be used."""
+    """Parse one workbook; raise FileProblem when the file as a whole cannot be used.
+
+    Once the header is found, the rows below it count as read even if the file is then
+    rejected, so that a bad header shows up as rejected rows, not as rows never seen.
+    """
     path = Path(path)
     grid = read_grid(path)
     if not any(any(c for c in row) for row in grid):
         raise FileProblem(path, "file_not_empty", "файл пустой")
     h = _find_header(grid, path, layout)
+    try:
+        return _parse_from_header(path, grid, h, layout)
+    except FileProblem as exc:
+        exc.rows_read = sum(1 for row in grid[h + 1 :] if any(row))
+        raise
+
+
+def _parse_from_header(
+    path: Path, grid: list[list[str]], h: int, layout: WorkbookLayout
+) -> VprFile:
     header = grid[h]
     levels = grid[h - 1] if h > 0 else []
     meta = _metadata(grid, h, layout)

@@ -41,4 +41,5 @@ class FileProblem(Exception):
         self.problem = Problem(
             file=Path(path).name, row=row, column=None, rule=rule, message=message
         )
+        self.rows_read = 0  # data rows seen before the file was given up (all rejected)
         super().__init__(self.problem.text())
