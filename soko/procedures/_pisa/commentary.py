@@ -218,3 +218,33 @@ def level_grid(
     grid = grid.loc[rows, order]
     grid.columns = [f"уровень {c}" if c[0].isdigit() else c for c in grid.columns]
     return grid.rename_axis("Область").reset_index()
+
+
+def municipality_page_text(
+    munis: pd.DataFrame, code: str, name: str, year: int, settings: PisaSettings | None = None
+) -> str:
+    """What a municipality's page may say: its share of the sample, and estimates only when
+    the sample there is large enough (``config/pisa.yml``)."""
+    settings = settings or pisa_settings()
+    rows = munis[(munis["year"] == year) & (munis["unit_code"] == code)]
+    if rows.empty:
+        return (
+            f"{name}: в выборку исследования {year} года не попала ни одна школа "
+            "муниципалитета. Ниже — результаты региона в целом."
+        )
+    first = rows.iloc[0]
+    n, schools = int(first["n"]), int(first["n_schools"])
+    sample = (
+        f"{name}: в выборке {year} года {schools} {plural(schools, 'школа', 'школы', 'школ')} и "
+        f"{n} {plural(n, 'обучающийся', 'обучающихся', 'обучающихся')}."
+    )
+    if bool(rows["reliable"].all()):
+        return (
+            f"{sample} Этого достаточно для оценок со стандартными ошибками; сравнивать с "
+            "регионом можно только по доверительным интервалам, ранжировать муниципалитеты нельзя."
+        )
+    return (
+        f"{sample} Для оценок по муниципалитету нужно не менее "
+        f"{settings.municipality_min_schools} школ и {settings.municipality_min_students} "
+        "обучающихся: выборка представляет регион, поэтому ниже — результаты региона в целом."
+    )
