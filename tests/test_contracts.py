@@ -151,6 +151,7 @@ def test_registry_in_utf8_with_commas_is_explained(tmp_path: Path) -> None:
     report = ingest(raw, tmp_path / "p")
     (f,) = report.files
     assert f.problems[0].rule == "required_columns" and "разделитель" in f.problems[0].message
+    assert (f.rows_read, f.rows_accepted) == (1, 0)  # the row is read and rejected, not lost
 
 
 def test_registry_row_rules(tmp_path: Path) -> None:

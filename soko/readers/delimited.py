@@ -58,12 +58,14 @@ def read_delimited(path: Path, required: list[str]) -> TextTable:
         hint = ""
         if delimiter != ";" or len(header) == 1:
             hint = f" (разделитель определён как «{delimiter}»; ожидается «;»)"
-        raise FileProblem(
+        problem = FileProblem(
             path,
             "required_columns",
             "нет обязательных столбцов: " + ", ".join(f"«{m}»" for m in missing) + hint,
             row=header_line + 1,
         )
+        problem.rows_read = sum(1 for line in lines[header_line + 1 :] if line.strip())
+        raise problem
     records = []
     reader = csv.reader(io.StringIO("\n".join(lines[header_line + 1 :])), delimiter=delimiter)
     for offset, cells in enumerate(reader):
