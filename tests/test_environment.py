@@ -34,6 +34,11 @@ def _conda_pins() -> dict[str, str]:
             name, _, version = dep.partition("=")
             if _norm(name) not in ("python", "pip"):
                 pins[_norm(name)] = version
+        else:  # the pip block: packages not on conda-forge, pinned with ==
+            for spec in dep.get("pip", []):
+                name, _, version = spec.partition("==")
+                if version:
+                    pins[_norm(name)] = version
     return pins
 
 
