@@ -86,7 +86,7 @@ def plan(
                 name=f"derive:{spec.name}",
                 action=derive.derive_table,
                 args=(spec.name, str(processed)),
-                inputs=tuple(processed / f"{t}.parquet" for t in spec.inputs),
+                inputs=tuple(processed / f"{t}.parquet" for t in spec.present_inputs(processed)),
                 outputs=(out,),
             )
         )

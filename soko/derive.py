@@ -21,8 +21,19 @@ DERIVED = "derived"
 @dataclass(frozen=True)
 class DerivedSpec:
     name: str
-    inputs: tuple[str, ...]  # canonical tables in data/processed/
+    # canonical tables in data/processed/; "derived/<name>" is another derived table (the
+    # build runs that one first); compute gets each as a keyword argument named by its last part
+    inputs: tuple[str, ...]
     compute: Callable[..., pd.DataFrame]
+    # inputs a region may lack (a procedure it does not run): passed as an empty frame
+    optional: tuple[str, ...] = ()
+
+    def present_inputs(self, processed: Path) -> tuple[str, ...]:
+        return tuple(
+            t
+            for t in self.inputs
+            if t not in self.optional or (Path(processed) / f"{t}.parquet").is_file()
+        )
 
 
 def _vpr_marks(
@@ -94,10 +105,21 @@ TABLES: tuple[DerivedSpec, ...] = (
 
 
 def all_tables() -> tuple[DerivedSpec, ...]:
-    """ВПР's derived tables plus every procedure's (soko.procedures)."""
+    """ВПР's derived tables, every procedure's (soko.procedures), then the school evaluation
+    tables that read across procedures (value added, school classes, objectivity)."""
     from soko.procedures import discover
 
-    return TABLES + tuple(spec for proc in discover() for spec in proc.derived)
+    per_procedure = tuple(spec for proc in discover() for spec in proc.derived)
+    return TABLES + per_procedure + evaluation_tables()
+
+
+def evaluation_tables() -> tuple[DerivedSpec, ...]:
+    from soko.value_added import tables as va
+
+    return (
+        DerivedSpec("va_schools", va.VA_INPUTS, va.va_schools, va.VA_OPTIONAL),
+        DerivedSpec("va_models", va.VA_INPUTS, va.va_models, va.VA_OPTIONAL),
+    )
 
 
 def output_path(processed: Path, name: str) -> Path:
@@ -108,7 +130,13 @@ def derive_table(name: str, processed: str | Path) -> None:
     """Compute one derived table from the canonical tables and write it (a build task)."""
     spec = {s.name: s for s in all_tables()}[name]
     processed = Path(processed)
-    frames = {t: pd.read_parquet(processed / f"{t}.parquet") for t in spec.inputs}
+    present = spec.present_inputs(processed)
+    frames = {
+        t.rsplit("/", 1)[-1]: pd.read_parquet(processed / f"{t}.parquet")
+        if t in present
+        else pd.DataFrame()
+        for t in spec.inputs
+    }
     table = spec.compute(**frames)
     out = output_path(processed, name)
     out.parent.mkdir(parents=True, exist_ok=True)

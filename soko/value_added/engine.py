@@ -122,6 +122,11 @@ def evaluate(s: Sums, theta: np.ndarray) -> Parts:
     if q == 1:
         Minv = 1.0 / M
         logdet = float(np.log(M[:, 0, 0]).sum())
+    elif q == 2:  # closed form: np.linalg on 40 000 stacked 2 × 2 matrices is ~10× slower
+        a, b, c, e = M[:, 0, 0], M[:, 0, 1], M[:, 1, 0], M[:, 1, 1]
+        det = a * e - b * c
+        Minv = np.stack([np.stack([e, -b], -1), np.stack([-c, a], -1)], -2) / det[:, None, None]
+        logdet = float(np.log(det).sum())
     else:
         Minv = np.linalg.inv(M)
         logdet = float(np.linalg.slogdet(M)[1].sum())
