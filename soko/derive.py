@@ -114,11 +114,13 @@ def all_tables() -> tuple[DerivedSpec, ...]:
 
 
 def evaluation_tables() -> tuple[DerivedSpec, ...]:
+    from soko.school_classes import CLASSES_TABLE
     from soko.value_added import tables as va
 
     return (
         DerivedSpec("va_schools", va.VA_INPUTS, va.va_schools, va.VA_OPTIONAL),
         DerivedSpec("va_models", va.VA_INPUTS, va.va_models, va.VA_OPTIONAL),
+        CLASSES_TABLE,
     )
 
 
