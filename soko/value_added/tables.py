@@ -28,6 +28,7 @@ class Analysis:
     subjects: tuple[str, ...]
     grades: tuple[int, ...]
     context: tuple[str, ...]
+    prior_mode: str = "regress"  # "regress": prior is a covariate; "gain": its coefficient is 1
 
 
 def analyses(directory: Path | None = None) -> list[Analysis]:
@@ -41,6 +42,7 @@ def analyses(directory: Path | None = None) -> list[Analysis]:
             subjects=tuple(a["subjects"]),
             grades=tuple(int(g) for g in a["grades"]),
             context=tuple(a.get("context", [])),
+            prior_mode=a.get("prior", "regress"),
         )
         for a in cfg["analyses"]
     ]
@@ -109,10 +111,13 @@ def fit_one(frame: pd.DataFrame, a: Analysis) -> ValueAddedResult:
     context = list(a.context)
     if frame["grade"].nunique() > 1:
         context.append("grade_f")
+    if a.prior_mode == "gain":
+        gain = frame.assign(gain=frame["z"] - frame["prior"])
+        return fit_value_added(gain, outcome="gain", prior=[], context=context)
     return fit_value_added(frame, outcome="z", prior=["prior"], context=context)
 
 
-def _fits(
+def fit_analysis(
     results: pd.DataFrame, context: pd.DataFrame, a: Analysis
 ) -> list[tuple[dict[str, object], pd.DataFrame, ValueAddedResult]]:
     frame = model_frame(results, context, a)
@@ -138,7 +143,7 @@ def va_tables(
         results = _results_for(a, tables)
         if results is None or results.empty:
             continue
-        for key, part, res in _fits(results, context, a):
+        for key, part, res in fit_analysis(results, context, a):
             s = res.schools.rename(columns={"school": "school_code"})
             means = part.groupby("school_code")["z"].mean().rename("outcome_mean")
             s = s.merge(means, left_on="school_code", right_index=True)
