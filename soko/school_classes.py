@@ -573,7 +573,8 @@ def _va_text(rows: pd.DataFrame, names: Mapping[str, str]) -> str:
     parts = []
     for row in rows.head(_VA_ROWS_SHOWN).itertuples(index=False):
         subject = names.get(str(row.subject), str(row.subject))
-        grade = "" if pd.isna(row.grade) else f", {int(row.grade)} класс"
+        value = getattr(row, "grade", None)  # absent where grades are pooled in one model
+        grade = "" if value is None or pd.isna(value) else f", {int(value)} класс"
         parts.append(
             f"{PROCEDURE_NAMES.get(str(row.procedure), str(row.procedure))}, {subject}{grade} "
             f"({MODEL_NAMES.get(str(row.model), str(row.model))}): эффект "

@@ -7,14 +7,14 @@ Both are internal material: school-level value added goes to the internal editio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from soko.config import load_yaml, min_group
-from soko.value_added.model import ValueAddedResult, fit_value_added
+from soko.value_added.model import Z95, ValueAddedResult, band, fit_value_added
 
 KEY = ["year", "procedure", "model", "subject"]
 
@@ -83,13 +83,22 @@ def student_frame(results: pd.DataFrame, a: Analysis) -> pd.DataFrame:
 
 
 def school_frame(results: pd.DataFrame, a: Analysis) -> pd.DataFrame:
-    """Each student's result with the mean of the same school cohort a year earlier."""
+    """Each student's result with the mean of the same school cohort a year earlier.
+
+    ``prior_noise`` is that mean's sampling variance (pooled within-cohort variance / n): a
+    cohort of 6 has a prior known far less well than a cohort of 90.
+    """
     r = _with_z(results, a.subjects)
-    cohort = (
-        r.groupby(["year", "subject", "grade", "school_code"], as_index=False)["z"]
-        .mean()
-        .rename(columns={"z": "prior"})
-    )
+    keys = ["year", "subject", "grade", "school_code"]
+    cohort = r.groupby(keys, as_index=False).agg(prior=("z", "mean"), n_prior=("z", "size"))
+    within = (r["z"] - r.groupby(keys)["z"].transform("mean")) ** 2
+    dof = r.assign(w=within).groupby(["year", "subject", "grade"])["w"].sum() / (
+        cohort.groupby(["year", "subject", "grade"])["n_prior"].sum()
+        - cohort.groupby(["year", "subject", "grade"]).size()
+    ).clip(lower=1)
+    pooled = cohort.set_index(["year", "subject", "grade"]).index.map(dof).to_numpy()
+    cohort["prior_noise"] = pooled / cohort["n_prior"]
+    cohort = cohort.drop(columns="n_prior")
     cohort = cohort.assign(year=cohort["year"] + 1, grade=cohort["grade"] + 1)
     later = r[r["grade"].isin(a.grades)]
     return later.merge(cohort, on=["year", "subject", "grade", "school_code"], how="inner")
@@ -113,8 +122,36 @@ def fit_one(frame: pd.DataFrame, a: Analysis) -> ValueAddedResult:
         context.append("grade_f")
     if a.prior_mode == "gain":
         gain = frame.assign(gain=frame["z"] - frame["prior"])
-        return fit_value_added(gain, outcome="gain", prior=[], context=context)
+        res = fit_value_added(gain, outcome="gain", prior=[], context=context)
+        if "prior_noise" in frame.columns:
+            res = with_prior_noise(res, frame)
+        return res
     return fit_value_added(frame, outcome="z", prior=["prior"], context=context)
+
+
+def with_prior_noise(res: ValueAddedResult, frame: pd.DataFrame) -> ValueAddedResult:
+    """Widen the intervals of a gain model by the sampling error of the cohort prior.
+
+    The model treats a school's mean gain as its effect plus student noise; but the prior it
+    subtracts is itself a mean of a few dozen anonymous students, and its error e_j enters
+    the school's estimate as shrink_j · e_j, which the model's prediction-error variance
+    does not count. shrink_j = 1 − PEV_j / τ² (the weight on the school's own data);
+    v_j = Σ_g (n_g / n_j)² · prior_noise_g over the school's pooled cohorts.
+    """
+    per_cohort = frame.groupby(["school_code", "grade"]).agg(
+        n=("z", "size"), noise=("prior_noise", "first")
+    )
+    share = per_cohort["n"] / per_cohort.groupby(level=0)["n"].transform("sum")
+    v = (share**2 * per_cohort["noise"]).groupby(level=0).sum()
+    s = res.schools.copy()
+    tau2 = max(res.school_variance, 1e-12)
+    shrink = (1.0 - s["se"] ** 2 / tau2).clip(lower=0.0, upper=1.0)
+    extra = shrink**2 * s["school"].map(v).fillna(0.0).to_numpy()
+    s["se"] = np.sqrt(s["se"] ** 2 + extra)
+    s["ci_low"] = s["effect"] - Z95 * s["se"]
+    s["ci_high"] = s["effect"] + Z95 * s["se"]
+    s["band"] = band(s["ci_low"].to_numpy(), s["ci_high"].to_numpy())
+    return replace(res, schools=s)
 
 
 def fit_analysis(
