@@ -29,3 +29,22 @@ def small_region(tmp_path_factory: pytest.TempPathFactory) -> SmallRegion:
     for spec in derive.all_tables():
         derive.derive_table(spec.name, processed)
     return SmallRegion(raw=raw, processed=processed, truth=truth, report=report)
+
+
+@dataclass(frozen=True)
+class DemoRegion:
+    raw: Path
+    processed: Path
+    truth: Path
+
+
+@pytest.fixture(scope="session")
+def demo_region(tmp_path_factory: pytest.TempPathFactory) -> DemoRegion:
+    """A `demo`-size region (≈ 150 schools), generated and ingested once: planted-truth checks
+    (value added, objectivity) need more schools than `small` has. Not derived: tests compute
+    what they check."""
+    root = tmp_path_factory.mktemp("demo_region")
+    raw, processed, truth = root / "raw", root / "processed", root / "truth"
+    generate_demo(out=raw, seed=20260415, size="demo", truth_out=truth)
+    ingest(raw, processed)
+    return DemoRegion(raw=raw, processed=processed, truth=truth)

@@ -94,3 +94,72 @@ def test_va_tables_on_the_small_demo(small_region) -> None:
     assert {"Intercept", "prior", "school_variance", "residual_variance"} <= set(models["term"])
     later = schools[schools["year"] == schools["year"].max()]
     assert later["effect_prev"].notna().any()
+
+
+def test_demo_truth_is_recovered(demo_region) -> None:
+    """From raw files to intervals: the demo's planted growth effects (true_va_z, outcome
+    units; the mean over a school's pooled grades for ВПР) against the build's estimates.
+    Measured (benchmarks/bench_value_added.py, demo size): ВПР school level r ≈ 0.65,
+    coverage ≈ 0.95; РПР student level r ≈ 0.6, coverage ≈ 0.93."""
+    from soko.value_added.tables import VA_INPUTS, va_tables
+
+    frames = {t: pd.read_parquet(demo_region.processed / f"{t}.parquet") for t in VA_INPUTS}
+    est, _ = va_tables(frames, frames["schools"], frames["school_context"])
+    truth = pd.read_parquet(demo_region.truth / "value_added.parquet")
+    truth = (
+        truth.groupby(["procedure", "year", "subject", "school_code"])["true_va_z"]
+        .mean()
+        .rename("truth")
+        .reset_index()
+    )
+    bars = {"vpr_school": (400, 0.5, 0.88), "rpr_student": (100, 0.4, 0.85)}
+    for analysis, (n_min, r_min, cover_min) in bars.items():
+        part = est[est["analysis"] == analysis].merge(
+            truth, on=["procedure", "year", "subject", "school_code"]
+        )
+        idx = part.set_index(["year", "subject", "school_code"])
+        rec = recovery(idx[["effect", "ci_low", "ci_high"]], idx["truth"])
+        assert rec.n >= n_min, analysis
+        assert rec.correlation >= r_min, (analysis, rec)
+        assert rec.coverage >= cover_min, (analysis, rec)
+        assert rec.coverage <= 0.995, (analysis, rec)  # intervals not uselessly wide
+
+
+def test_prior_noise_widens_small_cohorts_only() -> None:
+    """Hand case: two schools, one with tiny prior cohorts; only its interval widens much."""
+    from soko.value_added.model import ValueAddedResult
+    from soko.value_added.tables import with_prior_noise
+
+    schools = pd.DataFrame(
+        {
+            "school": ["big", "tiny"],
+            "n": [100, 6],
+            "effect": [0.1, 0.1],
+            "se": [0.05, 0.15],
+            "ci_low": [0.0, 0.0],
+            "ci_high": [0.0, 0.0],
+            "band": ["average", "average"],
+        }
+    )
+    res = ValueAddedResult(
+        fixed=pd.Series(dtype=float), fixed_se=pd.Series(dtype=float), school_variance=0.04,
+        residual_variance=0.8, municipality_variance=None, slope_variance=None,
+        intercept_slope_covariance=None, loglik=0.0, reml=True, n_obs=106, schools=schools,
+        municipalities=None,
+    )  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "school_code": ["big"] * 100 + ["tiny"] * 6,
+            "grade": [5] * 50 + [6] * 50 + [5] * 6,
+            "z": 0.0,
+            "prior_noise": [0.01] * 50 + [0.02] * 50 + [0.2] * 6,
+        }
+    )
+    out = with_prior_noise(res, frame).schools.set_index("school")
+    v_big = 0.25 * 0.01 + 0.25 * 0.02  # equal halves of two cohorts
+    shrink_big, shrink_tiny = 1 - 0.05**2 / 0.04, 1 - 0.15**2 / 0.04
+    assert out.loc["big", "se"] == pytest.approx(np.sqrt(0.05**2 + shrink_big**2 * v_big))
+    assert out.loc["tiny", "se"] == pytest.approx(np.sqrt(0.15**2 + shrink_tiny**2 * 0.2))
+    assert out.loc["tiny", "ci_high"] - 0.1 == pytest.approx(
+        1.959963984540054 * out.loc["tiny", "se"]
+    )
