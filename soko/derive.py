@@ -114,6 +114,7 @@ def all_tables() -> tuple[DerivedSpec, ...]:
 
 
 def evaluation_tables() -> tuple[DerivedSpec, ...]:
+    from soko.objectivity import OBJECTIVITY_TABLES
     from soko.school_classes import CLASSES_TABLE
     from soko.value_added import tables as va
 
@@ -121,6 +122,7 @@ def evaluation_tables() -> tuple[DerivedSpec, ...]:
         DerivedSpec("va_schools", va.VA_INPUTS, va.va_schools, va.VA_OPTIONAL),
         DerivedSpec("va_models", va.VA_INPUTS, va.va_models, va.VA_OPTIONAL),
         CLASSES_TABLE,
+        *OBJECTIVITY_TABLES,
     )
 
 

@@ -312,6 +312,7 @@ def test_truth_tables(gen: DemoSummary, registry: pd.DataFrame) -> None:
         "hard_task_inflation",
         "threshold_bunching",
         "journal_inflation",
+        "answer_copying",
     }
     assert not set(planted["school_code"]) & set(strong["school_code"])
     assert planted["share_affected"].between(0, 1).all() and planted["share_affected"].max() > 0
@@ -373,3 +374,33 @@ def test_planted_signatures(gen: DemoSummary, sheets: list[Sheet]) -> None:
     assert above_share(kind("threshold_bunching")) > above_share(clean) + 0.2
     hard = kind("hard_task_inflation")
     assert hard["adv_minus_basic"].mean() > clean["adv_minus_basic"].mean() + 0.15
+
+
+def test_answer_copying_signature(gen: DemoSummary, sheets: list[Sheet]) -> None:
+    """Dictated answers: classmates' task-score vectors nearly coincide far more often."""
+    planted = pd.read_parquet(gen.truth_dir / "planted.parquet")
+    copying = planted[(planted["kind"] == "answer_copying") & (planted["n_affected"] >= 3)]
+    assert len(copying)
+    cols = ["year", "subject", "grade", "school_code"]
+    keys = set(copying[cols].itertuples(index=False, name=None))
+    near: dict[bool, list[float]] = {
+        True: [],
+        False: [],
+    }  # copying file? -> share of near-identical classmate pairs
+    for sh in sheets:
+        groups: dict[tuple[str, str], list[np.ndarray]] = defaultdict(list)
+        for row in sh.data:
+            vec = np.array(
+                [v if isinstance(v, int) else -1 for v in (row[j] for j in sh.task_cols)]
+            )
+            groups[(row[0], row[4])].append(vec)
+        by_school: dict[str, list[float]] = defaultdict(list)
+        for (school, _), vecs in groups.items():
+            m = np.array(vecs)
+            if len(m) < 5:
+                continue
+            i, j = np.triu_indices(len(m), 1)
+            by_school[school].append(float(((m[i] != m[j]).sum(axis=1) <= 1).mean()))
+        for school, shares in by_school.items():
+            near[(sh.year, sh.subject, sh.grade, school) in keys].append(max(shares))
+    assert np.mean(near[True]) > np.mean(near[False]) + 0.1

@@ -34,6 +34,7 @@ from soko.demo.model import (
 )
 from soko.demo.planted import actions_by_file, choose_planted
 from soko.demo.registry import build_schools, enrolment_for_year, isbs_for_year
+from soko.demo.value_added import value_added_truth
 from soko.demo.vpr import (
     FileJob,
     SchoolMeans,
@@ -45,7 +46,7 @@ from soko.demo.vpr import (
 from soko.demo.writers import write_context, write_registry, write_truth, write_vpr_workbook
 from soko.procedures import DemoContext, discover
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: schools' value added (growth) in ability and its truth
 PARALLEL_MIN_ROWS = 20_000  # below this, worker start-up costs more than it saves
 
 PLANTED_COLUMNS = [
@@ -177,7 +178,13 @@ def generate_demo(
                 continue
             first = not any(key[:2] == (k, g) for key in blueprints)
             blueprints[(k, g, scale.max_score)] = build_blueprint(
-                seed, k, g, scale, params, means.theta_sd, variant=0 if first else scale.max_score
+                seed,
+                k,
+                g,
+                scale,
+                params,
+                means.theta_sd_for(g),
+                variant=0 if first else scale.max_score,
             )
 
     planted = choose_planted(seed, schools, years, works, params)
@@ -200,6 +207,7 @@ def generate_demo(
     names = schools["school_name"].tolist()
     muns = schools["municipality_name"].tolist()
     leniency = schools["leniency"].to_numpy()
+    growth = schools["true_va"].to_numpy()
     jobs: list[FileJob] = []
     for year in years:
         for subject, grade in works:
@@ -227,6 +235,7 @@ def generate_demo(
                     leniency=leniency,
                     roster=roster_for_subject(rosters[(year, grade)], subject),
                     planted=actions.get((year, subject, grade), []),
+                    growth=growth,
                 )
             )
 
@@ -292,6 +301,9 @@ def generate_demo(
         planted=planted_df.reset_index(drop=True),
         effects=_effects_table(schools, means, years, subjects, params),
         tasks=_tasks_table(jobs),
+        value_added=value_added_truth(
+            ctx, {(j.year, j.subject, j.grade): j.blueprint for j in jobs}, params
+        ),
         meta=meta,
     )
     return DemoSummary(

@@ -32,7 +32,12 @@ KIND_SOSH, KIND_OOSH, KIND_LYCEUM, KIND_GYMNASIUM = "СОШ", "ООШ", "Лиц�
 SELECTIVE_KINDS = (KIND_LYCEUM, KIND_GYMNASIUM)
 CITY, VILLAGE = "Город", "Село"
 
-MANIPULATIONS: tuple[str, ...] = ("journal_inflation", "threshold_bunching", "hard_task_inflation")
+MANIPULATIONS: tuple[str, ...] = (
+    "journal_inflation",
+    "threshold_bunching",
+    "hard_task_inflation",
+    "answer_copying",
+)
 
 JOURNAL_MISSING = "НЕТ ОТМЕТКИ"
 TASK_MISSING_LATIN = "X"
@@ -99,6 +104,13 @@ class ModelParams:
     subject_effect_sd: float = 0.10  # school × subject deviation (fixed over years)
     year_effect_sd: float = 0.08  # school × year noise (common to subjects)
 
+    # --- value added (growth) -------------------------------------------------------------
+    # u_s shifts a school's level in every grade alike, so it cancels against prior
+    # attainment; growth is a separate yearly effect: ability carries
+    # (grade − va_reference_grade) × true_va_s, so a cohort gains true_va_s per year.
+    va_sd: float = 0.12  # true_va_s ~ N(0, va_sd), independent of u_s, per year
+    va_reference_grade: int = 6  # the grade where growth adds nothing (middle of 4–8)
+
     # --- student ability ------------------------------------------------------------
     context_coef: float = 0.30  # per SD of context
     selective_intake: float = 0.25  # lyceum/gymnasium intake (selection, not value added)
@@ -136,7 +148,7 @@ class ModelParams:
 
     # --- planted non-objectivity ----------------------------------------------------------
     planted_share: float = 0.08
-    planted_min: int = 3  # at least one school of each manipulation kind
+    planted_min: int = 4  # at least one school of each manipulation kind
     planted_min_cohort: float = 8.0  # students per grade a planted school needs at least
     affected_share_low: float = 0.5
     affected_share_high: float = 0.9
@@ -145,6 +157,9 @@ class ModelParams:
     bunching_window_share: float = 0.08  # "a few points": window below a threshold, × max score
     bunching_window_min: int = 2
     journal_boost_two_prob: float = 0.5  # inflated journal = ВПР mark + 1, or + 2 with this prob
+    copy_key_success_low: float = 0.75  # the dictated answers earn this share of points, per task
+    copy_key_success_high: float = 0.95
+    copy_fidelity: float = 0.9  # a copier's task cell equals the dictated one with this prob
 
 
 def _key(value: int | str) -> int:

@@ -8,6 +8,9 @@ get one manipulation kind, active in some years and some subject × grade works:
 * ``threshold_bunching`` — students a few points below a mark threshold get the missing
   points on tasks with headroom, landing on the threshold or one above it.
 * ``journal_inflation`` — journal marks set to the ВПР mark + 1 or + 2 (at most 5).
+* ``answer_copying`` — in one class, a share of the students write dictated answers: their
+  task-score vectors are near-copies of one high-scoring vector (Jacob & Levitt's identical
+  answer strings).
 
 Manipulations change task scores (or journal marks) before the primary score and the mark
 are computed, so every row stays internally consistent: the signal is in the data, not in a
@@ -16,6 +19,7 @@ format error. Planted schools are chosen across school sizes (terciles of studen
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,14 +79,18 @@ def choose_planted(
     compulsory = [w for w in works if w[0] in ("ru", "ma")]
     out: list[PlantedSchool] = []
     for i, school in enumerate(chosen):
-        # chosen cycles through the size terciles; this cycles kinds against them
-        kind = MANIPULATIONS[(i + i // 3) % len(MANIPULATIONS)]
+        # chosen cycles through the size terciles; this cycles kinds against them so that every
+        # kind meets every tercile (for three kinds: i + i // 3, as before the fourth was added)
+        n_kinds = len(MANIPULATIONS)
+        kind = MANIPULATIONS[(i + i // math.lcm(3, n_kinds)) % n_kinds]
         n_years = int(rng.choice([1, 2, 3], p=[0.3, 0.4, 0.3]))
         chosen_years = tuple(
             sorted(int(y) for y in rng.choice(years, min(n_years, len(years)), replace=False))
         )
         if kind == "journal_inflation":
             pool, n_works = works, int(rng.integers(3, 8))
+        elif kind == "answer_copying":
+            pool, n_works = works, int(rng.integers(2, 5))
         elif kind == "threshold_bunching":
             pool, n_works = compulsory, int(rng.integers(2, 5))
         else:
@@ -189,3 +197,36 @@ def inflate_journal(
     changed = int((new != journal[aff]).sum())
     journal[aff] = new
     return changed
+
+
+def copy_answers(
+    scores: np.ndarray,
+    missing: np.ndarray,
+    rows: np.ndarray,
+    class_label: np.ndarray,
+    maxima: np.ndarray,
+    share: float,
+    params: ModelParams,
+    rng: np.random.Generator,
+) -> int:
+    """Dictated answers in one class of the school; returns how many students changed.
+
+    One class is drawn; the dictated vector earns ``Binomial(max, s)`` points per task with
+    ``s ~ U(copy_key_success_low, copy_key_success_high)``; for a share (= intensity) of the
+    class, each task cell becomes the dictated one with probability ``copy_fidelity`` (the
+    rest stays the student's own work). A copied cell is written, never «X».
+    """
+    if len(rows) == 0:
+        return 0
+    labels = class_label[rows]
+    classes = np.unique(labels)
+    members = rows[labels == classes[rng.integers(len(classes))]]
+    copiers = members[rng.random(len(members)) < share]
+    success = rng.uniform(params.copy_key_success_low, params.copy_key_success_high)
+    key = rng.binomial(maxima, success)
+    take = rng.random((len(copiers), len(maxima))) < params.copy_fidelity
+    old = scores[copiers]
+    new = np.where(take, key[None, :], old)
+    scores[copiers] = new
+    missing[copiers] = missing[copiers] & ~take
+    return int((new != old).any(axis=1).sum())

@@ -3,9 +3,11 @@
 Cities (municipalities named «г. …») hold large urban schools, with a few lyceums and
 gymnasiums; districts have a small district centre (town schools, ``Город``) and villages
 (``Село``: small СОШ and very small ООШ). The context index is lower in villages and higher in
-lyceums/gymnasiums. The true effect ``u_s`` is what a value-added model should recover; a few
+lyceums/gymnasiums. The true effect ``u_s`` raises a school's level in every grade; a few
 large city lyceums/gymnasiums get a genuinely high ``u_s`` (``strong_genuine``) and are never
-given planted manipulations, so later work can check they are not falsely flagged.
+given planted manipulations, so later work can check they are not falsely flagged. The value
+added ``true_va`` (growth per year, independent of ``u_s``) is what a value-added model that
+conditions on prior attainment should recover.
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ SCHOOL_COLUMNS = (
     "cohort",  # expected students per grade
     "context",  # latent context, standardised over schools
     "true_effect",  # u_s
+    "true_va",  # value added: ability gained per year at the school, beyond the region's
     "strong_genuine",
     "leniency",  # journal generosity of the school
 )
@@ -311,6 +314,10 @@ def build_schools(
     df["true_effect"] = effect
     df["strong_genuine"] = strong
     df["leniency"] = rng.normal(params.leniency_mean, params.leniency_sd, n_all)
+    # Growth has its own stream (adding it moved no other draw) and is independent of u_s;
+    # centred on enrolment so the region's mean ability stays 0 in every grade.
+    va = rng_for(seed, "value_added").normal(0.0, params.va_sd, n_all)
+    df["true_va"] = va - np.average(va, weights=df["cohort"].to_numpy())
     return df.drop(columns="_mun")[list(SCHOOL_COLUMNS)].reset_index(drop=True)
 
 

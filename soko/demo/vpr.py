@@ -1,13 +1,15 @@
 """Students and their ВПР results: rosters, abilities, task scores, marks, journal marks.
 
-Generating model of one student i in school s, year y, subject k::
+Generating model of one student i in school s, year y, grade g, subject k::
 
-    θ_isyk = c·context_s + intake·selective_s + u_s + v_sk + w_sy − centre
-             + σ_w · (√ρ · η_iy + √(1−ρ) · ε_iyk)
+    θ_isygk = c·context_s + intake·selective_s + u_s + v_sk + w_sy − centre
+              + (g − g_ref) · va_s + σ_w · (√ρ · η_iy + √(1−ρ) · ε_iyk)
 
-``u_s`` is the school's true effect, ``v_sk`` a school × subject deviation, ``w_sy`` year
-noise; ``η`` is the student's general ability (shared by the subjects of one year, so
-subject results correlate with ρ) and ``ε`` the subject-specific part. Task scores follow
+``u_s`` is the school's true effect (its level in every grade), ``va_s`` its value added
+(growth per year: grade g of year y to grade g + 1 of year y + 1 gains va_s + w_s,y+1 − w_s,y
+in expectation), ``v_sk`` a school × subject deviation, ``w_sy`` year noise; ``η`` is the
+student's general ability (shared by the subjects of one year, so subject results correlate
+with ρ) and ``ε`` the subject-specific part. Task scores follow
 the blueprint's item model; a few cells are missing (``X``/``Х``, 0 points), more often on
 hard tasks and for weak students. The journal mark is an ordinal cut of
 ``θ + leniency_s + noise``: typical schools' journals are somewhat more generous than ВПР.
@@ -40,6 +42,7 @@ from soko.demo.model import (
 from soko.demo.planted import (
     PlantedAction,
     bunch_at_thresholds,
+    copy_answers,
     inflate_hard_tasks,
     inflate_journal,
 )
@@ -120,8 +123,18 @@ class SchoolMeans:
     """Per-school mean ability for each (year, subject), centred on the region's students."""
 
     mean: dict[tuple[int, str], np.ndarray]
-    theta_sd: float  # SD of student ability over the region (for blueprint calibration)
+    theta_sd: float  # SD of student ability over the region in the reference grade
     centre: float  # enrolment-weighted mean of the fixed part, subtracted from every school
+    growth_var: float = 0.0  # enrolment-weighted variance of true_va
+    growth_cov: float = 0.0  # ... and its covariance with the fixed part
+    reference_grade: int = 6
+
+    def theta_sd_for(self, grade: int) -> float:
+        """SD of ability in a grade (for blueprint calibration): away from the reference
+        grade the growth term spreads schools apart."""
+        d = grade - self.reference_grade
+        var = self.theta_sd**2 + d * d * self.growth_var + 2 * d * self.growth_cov
+        return math.sqrt(var)
 
 
 def school_means(
@@ -145,6 +158,10 @@ def school_means(
     theta_sd = math.sqrt(
         var_between + params.subject_effect_sd**2 + params.year_effect_sd**2 + params.within_sd**2
     )
+    va = schools["true_va"].to_numpy()
+    va_centred = va - np.average(va, weights=weights)
+    growth_var = float(np.average(va_centred**2, weights=weights))
+    growth_cov = float(np.average(va_centred * (fixed - centre), weights=weights))
     subject_dev = {
         k: rng_for(seed, "subject_effect", k).normal(0, params.subject_effect_sd, n)
         for k in subjects
@@ -153,7 +170,14 @@ def school_means(
         y: rng_for(seed, "year_effect", y).normal(0, params.year_effect_sd, n) for y in years
     }
     mean = {(y, k): fixed - centre + subject_dev[k] + year_dev[y] for y in years for k in subjects}
-    return SchoolMeans(mean=mean, theta_sd=theta_sd, centre=centre)
+    return SchoolMeans(
+        mean=mean,
+        theta_sd=theta_sd,
+        centre=centre,
+        growth_var=growth_var,
+        growth_cov=growth_cov,
+        reference_grade=params.va_reference_grade,
+    )
 
 
 def roster_for_subject(roster: Roster, subject: str) -> Roster:
@@ -185,6 +209,7 @@ class FileJob:
     leniency: np.ndarray
     roster: Roster
     planted: list[PlantedAction] = field(default_factory=list)
+    growth: np.ndarray | None = None  # per school: true_va (θ per grade); None: no growth
 
 
 @dataclass
@@ -218,7 +243,10 @@ def simulate_file(job: FileJob) -> FileData:
     present = rng.random(len(roster)) >= p.absent_share
     r = roster.subset(present)
     n = len(r)
-    theta = job.school_mean[r.school] + p.within_sd * (
+    level = job.school_mean[r.school]
+    if job.growth is not None:
+        level = level + (job.grade - p.va_reference_grade) * job.growth[r.school]
+    theta = level + p.within_sd * (
         math.sqrt(p.subject_corr) * r.eta + math.sqrt(1.0 - p.subject_corr) * rng.standard_normal(n)
     )
     prob = expit(bp.discrimination[None, :] * (theta[:, None] - bp.difficulty[None, :]))
@@ -241,6 +269,8 @@ def simulate_file(job: FileJob) -> FileData:
         prng = rng_for(job.seed, "plant", job.year, job.subject, job.grade, a.school_code)
         if a.kind == "hard_task_inflation":
             k = inflate_hard_tasks(scores, missing, rows, bp.maxima, bp.advanced, a.share, p, prng)
+        elif a.kind == "answer_copying":
+            k = copy_answers(scores, missing, rows, r.class_label, bp.maxima, a.share, p, prng)
         else:
             k = bunch_at_thresholds(
                 scores, missing, rows, bp.maxima, job.thresholds, a.share, p, prng

@@ -113,18 +113,26 @@ It is the answer key for tests and benchmarks of how well soko recovers the plan
 
 - `schools.parquet` — one row per school: `school_code`, `municipality_code`, `kind`,
   `locality`, `context` (latent context, standardised; the yearly ИСБШ files measure it with
-  noise), `true_effect` (u_s, in student-ability SDs; the value a value-added model should
-  recover), `strong_genuine` (large lyceums/gymnasiums with genuinely high effects and clean
-  data: must not be flagged), plus `school_name`, `place`, `cohort` (expected students per
+  noise), `true_effect` (u_s, in student-ability SDs: the school's level in every grade),
+  `true_va` (value added: growth per year, see `value_added.parquet`), `strong_genuine`
+  (large lyceums/gymnasiums with genuinely high effects and clean data: must not be
+  flagged), plus `school_name`, `place`, `cohort` (expected students per
   grade), `leniency` (journal generosity).
 - `planted.parquet` — one row per manipulated school × year × subject × grade: `kind`
-  (`hard_task_inflation`, `threshold_bunching`, `journal_inflation`), `share_affected`
-  (students whose data the manipulation changed / participants of the school in that file),
+  (`hard_task_inflation`, `threshold_bunching`, `journal_inflation`, `answer_copying`),
+  `share_affected` (students whose data the manipulation changed / participants of the school
+  in that file),
   `intensity`, `n_participants`, `n_affected`.
 - `school_effects.parquet` — per school × year × subject the mean ability offset used
   (`true_effect` + subject and year deviations, before context and intake).
 - `tasks.parquet` — per year × subject × grade the blueprint: task labels, maxima, levels,
   item difficulty and discrimination.
+- `value_added.parquet` — the growth a value-added model should recover: per `procedure`
+  (`vpr`: Russian and mathematics, grades 5–8; `rpr`) × school × `subject` × outcome `year`
+  × outcome `grade` (the prior is grade − 1 in year − 1): `true_va` (the school's growth per
+  year, ability SDs), `true_va_realized` (`true_va` + this year's − last year's school × year
+  deviation: the cohort's expected gain), `z_per_theta` (ability SDs → SDs of the outcome's
+  primary score over the region) and `true_va_z` (= realized × z_per_theta).
 - `truth.json` — seed, size, every model parameter and counts.
 
 The model is described in `docs/demo_model.md` of the soko repository.
@@ -141,15 +149,19 @@ def write_truth(
     effects: pd.DataFrame,
     tasks: pd.DataFrame,
     meta: dict[str, object],
+    value_added: pd.DataFrame | None = None,
 ) -> list[Path]:
     truth_dir.mkdir(parents=True, exist_ok=True)
     files = []
-    for name, df in (
+    tables = [
         ("schools", schools),
         ("planted", planted),
         ("school_effects", effects),
         ("tasks", tasks),
-    ):
+    ]
+    if value_added is not None:
+        tables.append(("value_added", value_added))
+    for name, df in tables:
         path = truth_dir / f"{name}.parquet"
         df.to_parquet(path, index=False)
         files.append(path)

@@ -2,8 +2,8 @@
 
 A procedure supplies who writes (a :class:`~soko.demo.vpr.Roster` per year and grade); this
 module builds the works' blueprints from the procedure's scales, simulates students with
-the ВПР item model and the same schools' mean abilities (so a school strong in ВПР is
-strong here too), and writes each file in the procedure's layout. Every random stream
+the ВПР item model and the same schools' mean abilities and growth (so a school strong in
+ВПР is strong here too), and writes each file in the procedure's layout. Every random stream
 hangs off the procedure's code, so adding a procedure changes no ВПР file.
 """
 
@@ -133,6 +133,29 @@ def remove_stale(folder: Path, code: str, written: set[Path]) -> None:
             path.unlink()
 
 
+def work_blueprints(ctx: DemoContext, code: str) -> dict[tuple[int, str, int], Blueprint]:
+    """(year, subject, grade) -> the blueprint of every scheduled work: one structure per
+    subject × grade × maximum, calibrated to the grade's spread of ability. Deterministic, so
+    the value-added truth (``soko.demo.value_added``) gets the very blueprints of the files."""
+    layout = layout_for(code, ctx.config_dir)
+    seed = stream_seed(ctx.seed, code)
+    params = ModelParams()
+    works = scheduled_works(ctx, layout)
+    subjects = sorted({w.subject for w in works})
+    means = school_means(ctx.seed, ctx.schools, ctx.years, subjects, params)
+    built: dict[tuple[str, int, int], Blueprint] = {}
+    out: dict[tuple[int, str, int], Blueprint] = {}
+    for work in works:
+        key = (work.subject, work.grade, work.scale.max_score)
+        if key not in built:
+            theta_sd = means.theta_sd_for(work.grade)
+            built[key] = build_blueprint(
+                seed, *key[:2], work.scale, params, theta_sd, variant=key[2]
+            )
+        out[(work.year, work.subject, work.grade)] = built[key]
+    return out
+
+
 def generate_workbooks(
     ctx: DemoContext, code: str, style: DemoStyle, roster_for: RosterFor
 ) -> list[Path]:
@@ -145,17 +168,12 @@ def generate_workbooks(
     means: SchoolMeans = school_means(ctx.seed, ctx.schools, ctx.years, subjects, params)
     names = layout.subjects(ctx.config_dir)
     schools = ctx.schools
-    blueprints: dict[tuple[str, int, int], Blueprint] = {}
+    blueprints = work_blueprints(ctx, code)
     tasks: list[_Task] = []
     for work in works:
         roster = roster_for(work.year, work.subject, work.grade)
         if roster is None or not len(roster):
             continue
-        key = (work.subject, work.grade, work.scale.max_score)
-        if key not in blueprints:
-            blueprints[key] = build_blueprint(
-                seed, *key[:2], work.scale, params, means.theta_sd, variant=key[2]
-            )
         job = FileJob(
             path=ctx.out / code / str(work.year) / f"{code}_{work.year}_{work.subject}_"
             f"{work.grade}.xlsx",
@@ -167,7 +185,7 @@ def generate_workbooks(
             region_name=region(ctx.config_dir).name,
             date=_date(seed, work, style.month),
             thresholds=work.scale.thresholds,
-            blueprint=blueprints[key],
+            blueprint=blueprints[(work.year, work.subject, work.grade)],
             params=params,
             school_codes=schools["school_code"].tolist(),
             school_names=schools["school_name"].tolist(),
@@ -175,6 +193,7 @@ def generate_workbooks(
             school_mean=means.mean[(work.year, work.subject)],
             leniency=schools["leniency"].to_numpy(dtype=np.float64),
             roster=roster,
+            growth=schools["true_va"].to_numpy(dtype=np.float64),
         )
         tasks.append((job, layout, style))
     written = _run(tasks)
