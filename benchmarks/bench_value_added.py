@@ -105,32 +105,16 @@ def _demo(size: str, keep: str | None) -> Path:
 
 
 def _recovery_table(work: Path) -> None:
-    from soko.value_added.recovery import recovery
+    from soko.value_added.recovery import demo_recovery
 
     truth_path = work / "truth" / "value_added.parquet"
     if not truth_path.is_file():
         print("no data/truth/value_added.parquet: recovery not measured")
         return
-    truth = pd.read_parquet(truth_path)
     est = pd.read_parquet(work / "processed" / "bench_va_schools.parquet")
-    # ВПР pools grades: the truth of a school-year-subject is its n-weighted grade average
-    t = (
-        truth.groupby(["procedure", "year", "subject", "school_code"])["true_va_z"]
-        .mean()
-        .rename("truth")
-    )
+    table = demo_recovery(est, pd.read_parquet(truth_path))
     print("analysis:alt = the other specification (prior regressed / gain), for comparison")
-    print(f"{'analysis':<20} {'year':>4} {'subj':>4} {'schools':>7} {'r':>6} {'cover':>6} "
-          f"{'rmse':>6}")  # fmt: skip
-    for (analysis, procedure, year, subject), part in est.groupby(
-        ["analysis", "procedure", "year", "subject"]
-    ):
-        key = t.xs((procedure, year, subject), level=("procedure", "year", "subject"))
-        rec = recovery(part.set_index("school_code")[["effect", "ci_low", "ci_high"]], key)
-        print(
-            f"{analysis:<20} {year:>4} {subject:>4} {rec.n:>7} {rec.correlation:>6.3f} "
-            f"{rec.coverage:>6.3f} {rec.rmse:>6.3f}"
-        )
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
 
 
 def main() -> int:

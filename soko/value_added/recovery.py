@@ -69,3 +69,24 @@ def simulate(
         frame["municipality_code"] = mun_of_school[school]
     frame["y"] = y
     return pd.DataFrame(frame), pd.Series(u, name="true_effect")
+
+
+def demo_recovery(
+    estimates: pd.DataFrame,
+    truth: pd.DataFrame,
+    by: tuple[str, ...] = ("analysis", "year", "subject"),
+) -> pd.DataFrame:
+    """Recovery of the demo's planted growth (data/truth/value_added.parquet) per group.
+
+    ``estimates`` is a ``va_schools``-shaped table. The truth of a school × year × subject is
+    the mean of ``true_va_z`` over its grades: ВПР pools grades 5-8 into one school effect.
+    """
+    keys = ["procedure", "year", "subject", "school_code"]
+    school_truth = truth.groupby(keys)["true_va_z"].mean().rename("truth").reset_index()
+    joined = estimates.merge(school_truth, on=keys)
+    rows = []
+    for group, part in joined.groupby(list(by), sort=True):
+        idx = part.set_index(["year", "subject", "school_code"])
+        rec = recovery(idx[["effect", "ci_low", "ci_high"]], idx["truth"])
+        rows.append({**dict(zip(by, group, strict=True)), **rec.__dict__})
+    return pd.DataFrame(rows)
