@@ -115,6 +115,7 @@ def all_tables() -> tuple[DerivedSpec, ...]:
 
 def evaluation_tables() -> tuple[DerivedSpec, ...]:
     from soko.objectivity import OBJECTIVITY_TABLES
+    from soko.objectivity.evidence_tables import EVIDENCE_TABLE
     from soko.school_classes import CLASSES_TABLE
     from soko.value_added import tables as va
 
@@ -123,6 +124,7 @@ def evaluation_tables() -> tuple[DerivedSpec, ...]:
         DerivedSpec("va_models", va.VA_INPUTS, va.va_models, va.VA_OPTIONAL),
         CLASSES_TABLE,
         *OBJECTIVITY_TABLES,
+        EVIDENCE_TABLE,
     )
 
 
