@@ -94,6 +94,12 @@ def test_va_tables_on_the_small_demo(small_region) -> None:
     assert {"Intercept", "prior", "school_variance", "residual_variance"} <= set(models["term"])
     later = schools[schools["year"] == schools["year"].max()]
     assert later["effect_prev"].notna().any()
+    # last year's estimate is shown only where last year's row is listed, and is that row's
+    key = ["analysis", "subject", "school_code"]
+    before = schools[schools["year"] == later["year"].iloc[0] - 1].set_index(key)["effect"]
+    shown = later.dropna(subset=["effect_prev"]).set_index(key)["effect_prev"]
+    assert shown.index.isin(before.index).all()
+    pd.testing.assert_series_equal(shown, before.reindex(shown.index), check_names=False)
 
 
 def test_demo_truth_is_recovered(demo_region) -> None:

@@ -222,12 +222,13 @@ def _schools_table(rows: list[pd.DataFrame], schools: pd.DataFrame) -> pd.DataFr
         on="school_code",
         how="left",
     )
+    # only listed schools: last year's estimate of a school too small to list is not shown
+    out = out[out["n"] >= min_students_listed()]
     prev = out[["year", "analysis", "subject", "school_code", "effect", "band"]].rename(
         columns={"effect": "effect_prev", "band": "band_prev"}
     )
     prev = prev.assign(year=prev["year"] + 1)
     out = out.merge(prev, on=["year", "analysis", "subject", "school_code"], how="left")
-    out = out[out["n"] >= min_students_listed()]
     return out[cols].sort_values(["year", "analysis", "subject", "school_code"], ignore_index=True)
 
 
