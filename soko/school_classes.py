@@ -55,9 +55,9 @@ MODEL_NAMES: dict[str, str] = {
     "school": "модель по школам",
 }
 BAND_NAMES: dict[str, str] = {
-    "above": "выше ожидаемой",
-    "average": "на уровне ожидаемой",
-    "below": "ниже ожидаемой",
+    "above": "выше ожидаемого",  # the value-added pages' band names
+    "average": "на уровне ожидаемого",
+    "below": "ниже ожидаемого",
 }
 
 # What the figures in brackets after a percentile are, in every reason.
@@ -365,7 +365,7 @@ def describe_rules(config: ClassesConfig | Mapping[str, Any] | None = None) -> d
         va_part = (
             f", либо оценка добавленной ценности того же года «{bands}» "
             f"{_subjects_phrase(va.subjects, names, ' или ')} ({procedures}; {models}; "
-            "«выше ожидаемой» — доверительный интервал эффекта целиком выше нуля). "
+            "«выше ожидаемого» — доверительный интервал эффекта целиком выше нуля). "
             "Если оценки добавленной ценности нет, учитываются только результаты"
         )
     else:

@@ -293,7 +293,7 @@ def test_resilient_from_value_added_band() -> None:
     assert members(out, "resilient", 2026) == {"s02", "s06"}
     assert members(out, "resilient", 2025) == {"s03"}
     reason = row(out, "resilient", 2026, "s02")["reason"]
-    assert "выше ожидаемой" in reason and "эффект +0,35" in reason
+    assert "выше ожидаемого" in reason and "эффект +0,35" in reason
     assert "ДИ +0,15…+0,55" in reason and "ВПР, русский язык, 5 класс" in reason
     assert "Оценки добавленной ценности за 2026 нет" in row(out, "resilient", 2026, "s06")["reason"]
     # switched off in the config: value added is ignored
