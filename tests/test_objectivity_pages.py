@@ -8,7 +8,6 @@ the edge cases the demo does not have, without the demo's cost.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from soko.objectivity.evidence_tables import objectivity_evidence
 from soko.objectivity.markers import federal_table
 from soko.objectivity.settings import SIGNALS
 from soko.pipeline.notebooks import execute_notebook
+from tests.notebook_text import notebook_text
 
 pytestmark = pytest.mark.notebooks
 TEMPLATE = Path(__file__).resolve().parent.parent / "notebooks" / "objectivity.ipynb"
@@ -123,17 +123,7 @@ def processed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _outputs(path: Path) -> str:
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    texts = []
-    for cell in cells:
-        for out in cell.get("outputs", []):
-            assert out["output_type"] != "error", out.get("evalue")
-            data = out.get("data", {})
-            texts.append(
-                "".join(data.get("text/markdown", "")) + "".join(data.get("text/html", ""))
-            )
-    return "\n".join(texts)
+_outputs = notebook_text
 
 
 @pytest.mark.parametrize(

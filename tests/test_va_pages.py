@@ -7,7 +7,6 @@ pins the edge cases the demo does not have, without the demo's cost.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from soko.pipeline.notebooks import execute_notebook
 from tests import va_frames
+from tests.notebook_text import notebook_text
 
 pytestmark = pytest.mark.notebooks
 TEMPLATE = Path(__file__).resolve().parent.parent / "notebooks" / "value_added.ipynb"
@@ -33,17 +33,7 @@ def processed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _outputs(path: Path) -> str:
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    texts = []
-    for cell in cells:
-        for out in cell.get("outputs", []):
-            assert out["output_type"] != "error", out.get("evalue")
-            data = out.get("data", {})
-            texts.append(
-                "".join(data.get("text/markdown", "")) + "".join(data.get("text/html", ""))
-            )
-    return "\n".join(texts)
+_outputs = notebook_text
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,19 @@
+"""What an executed notebook shows a reader: its markdown and HTML outputs, errors refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def notebook_text(path: Path) -> str:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    texts = []
+    for cell in cells:
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", out.get("evalue")
+            data = out.get("data", {})
+            texts.append(
+                "".join(data.get("text/markdown", "")) + "".join(data.get("text/html", ""))
+            )
+    return "\n".join(texts)
