@@ -6,6 +6,8 @@ changes whose earlier group was small), so prose never says what a table hides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from soko.commentary import plural
@@ -48,19 +50,28 @@ def _versus_region(
     return u.merge(r, on="subject", suffixes=("", "_region"), how="left")
 
 
+def _by_subject(joined: pd.DataFrame, value: str, fmt: Callable[[float], str]) -> list[str]:
+    """«предмет — значение (регион …)» for each subject; the region only where it is known."""
+    parts = []
+    for label, own, reg in zip(
+        joined["label"], joined[value], joined[f"{value}_region"], strict=True
+    ):
+        part = f"{label} — {fmt(own)}"
+        if pd.notna(reg):
+            part += f" (регион {fmt(reg)})"
+        parts.append(part)
+    return parts
+
+
 def oge_summary(unit: pd.DataFrame, region: pd.DataFrame | None, unit_name: str, year: int) -> str:
     """Participation, success per subject (against the region), the condition failures."""
     u = _big(unit[unit["year"] == year])
     if u.empty:
         return _nothing("ОГЭ", unit_name, year)
     text = [_participants(u, "ОГЭ", unit_name, year)]
-    joined = _versus_region(u, region, year, "success_rate")
-    parts = []
-    for row in joined.itertuples(index=False):
-        part = f"{row.label} — {format_percent(row.success_rate)}"
-        if region is not None and pd.notna(row.success_rate_region):
-            part += f" (регион {format_percent(row.success_rate_region)})"
-        parts.append(part)
+    parts = _by_subject(
+        _versus_region(u, region, year, "success_rate"), "success_rate", format_percent
+    )
     text.append(f"Успеваемость (доля отметок «3»–«5»): {_joined(parts)}.")
     worst = u.sort_values(["share_mark2", "subject"], ascending=[False, True]).iloc[0]
     text.append(
@@ -82,13 +93,9 @@ def ege_summary(unit: pd.DataFrame, region: pd.DataFrame | None, unit_name: str,
     if u.empty:
         return _nothing("ЕГЭ", unit_name, year)
     text = [_participants(u, "ЕГЭ", unit_name, year)]
-    joined = _versus_region(u, region, year, "mean_test_score")
-    parts = []
-    for row in joined.itertuples(index=False):
-        part = f"{row.label} — {format_number(row.mean_test_score)}"
-        if region is not None and pd.notna(row.mean_test_score_region):
-            part += f" (регион {format_number(row.mean_test_score_region)})"
-        parts.append(part)
+    parts = _by_subject(
+        _versus_region(u, region, year, "mean_test_score"), "mean_test_score", format_number
+    )
     text.append(f"Средний тестовый балл: {_joined(parts)}.")
     below = u[u["n_below_min"].fillna(0) > 0]
     if below.empty:

@@ -285,28 +285,21 @@ def municipalities(p: GiaPage) -> None:
 def comparison(p: GiaPage) -> None:
     """Municipal page: the municipality next to the region, subject by subject."""
     unit, reg = p.this_year(p.unit), p.this_year(p.region)
-    if p.code == "oge":
-        fig = charts.unit_vs_region(
-            unit,
-            reg,
-            "quality_rate",
-            unit_name=p.ctx.unit_name,
-            region_name=p.ctx.region.name,
-            xlabel="качество знаний (доля 0–1)",
-            xmax=1.0,
-            title="Качество знаний",
-        )
-    else:
-        fig = charts.unit_vs_region(
-            unit,
-            reg,
-            "mean_test_score",
-            unit_name=p.ctx.unit_name,
-            region_name=p.ctx.region.name,
-            xlabel="средний тестовый балл",
-            xmax=100.0,
-            title="Средний тестовый балл",
-        )
+    value, xlabel, xmax, title = (
+        ("quality_rate", "качество знаний (доля 0–1)", 1.0, "Качество знаний")
+        if p.code == "oge"
+        else ("mean_test_score", "средний тестовый балл", 100.0, "Средний тестовый балл")
+    )
+    fig = charts.unit_vs_region(
+        unit,
+        reg,
+        value,
+        unit_name=p.ctx.unit_name,
+        region_name=p.ctx.region.name,
+        xlabel=xlabel,
+        xmax=xmax,
+        title=title,
+    )
     show_figure(fig)
 
 
