@@ -77,10 +77,12 @@ def stacked_shares(
     _pct_axis(ax)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("")
-    below = -0.12 if len(data) > 3 else -0.25
-    ax.legend(ncol=len(parts), loc="upper center", bbox_to_anchor=(0.5, below), frameon=False)
     ax.set_title(title)
-    fig.tight_layout()
+    # the legend gets its own strip under the x label, whatever the number of rows
+    strip = 0.4 / fig.get_figheight()
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, ncol=len(parts), loc="lower center", frameon=False)
+    fig.tight_layout(rect=(0.0, strip, 1.0, 1.0))
     return fig
 
 
