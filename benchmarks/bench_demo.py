@@ -11,7 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from soko.demo import DEFAULT_SEED, SIZES, generate_demo
+from soko.demo import DEFAULT_SEED, SIZES
+from soko.pipeline.demo import generate_demo
 
 
 def bench(size: str, seed: int, out_root: Path, workers: int | None) -> None:

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from soko.demo import DEFAULT_SEED, SIZES, generate_demo
-from soko.ingest import ingest
+from soko.demo import DEFAULT_SEED, SIZES
 from soko.objectivity import INPUTS, load_settings, objectivity_signals
 from soko.objectivity.evaluation import (
     detection_table,
@@ -29,6 +28,8 @@ from soko.objectivity.evaluation import (
     recall_by_kind,
     school_year_rates,
 )
+from soko.pipeline.demo import generate_demo
+from soko.pipeline.ingest import ingest
 
 MIN_AFFECTED = 5  # the test's definition of a planted unit a screen can be asked to find
 BARS = (1.75, 2.0, 2.5, 3.0)

@@ -12,10 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from soko import derive
 from soko.build import build
-from soko.demo import generate_demo
-from soko.ingest import ingest
+from soko.pipeline.demo import generate_demo
+from soko.pipeline.derived import derive_table
+from soko.pipeline.ingest import ingest
+from soko.registry import derived_tables
 
 
 def _peak_mb() -> float:
@@ -48,9 +49,9 @@ def main() -> int:
         f"{read / ing:,.0f} rows/s, ok={report.ok})"
     )
 
-    for spec in derive.TABLES:
+    for spec in derived_tables():
         t = time.perf_counter()
-        derive.derive_table(spec.name, processed)
+        derive_table(spec.name, processed)
         print(f"derive {spec.name:<12} {time.perf_counter() - t:6.1f} s")
 
     t = time.perf_counter()

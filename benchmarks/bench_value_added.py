@@ -91,8 +91,8 @@ def _run(task: tuple) -> tuple[float, float, str]:
 
 
 def _demo(size: str, keep: str | None) -> Path:
-    from soko.demo import generate_demo
-    from soko.ingest import ingest
+    from soko.pipeline.demo import generate_demo
+    from soko.pipeline.ingest import ingest
 
     work = Path(keep or tempfile.mkdtemp(prefix="soko-bench-va-"))
     processed = work / "processed"

@@ -17,8 +17,10 @@ from soko import derive
 from soko.config import region
 from soko.pages import PageRun, expand, load_pages, pages_file
 from soko.paths import notebooks_dir, processed_dir, project_root, reports_dir
+from soko.pipeline.derived import derive_table
 from soko.pipeline.graph import Graph, GraphResult, Task, TaskResult, run_graph
 from soko.pipeline.notebooks import execute_notebook
+from soko.registry import derived_tables, discover
 from soko.report.html import render_page
 from soko.report.site import PageEntry, write_root_index, write_year_index
 
@@ -58,9 +60,7 @@ def municipalities_in(processed: Path, year: int) -> dict[str, str]:
 
 def procedures_in(processed: Path, year: int) -> set[str]:
     """Procedures with data in ``year``: a page is built only where its procedure has data."""
-    from soko.procedures import discover
-
-    mains = {"vpr": "vpr_results", **{p.code: p.main_table for p in discover()}}
+    mains = {p.code: p.main_table for p in discover()}
     present = set()
     for code, table in mains.items():
         path = processed / f"{table}.parquet"
@@ -79,12 +79,12 @@ def plan(
     title, specs = load_pages(pages or pages_file())
     graph = Graph()
     derived_outputs: list[Path] = []
-    for spec in derive.all_tables():
+    for spec in derived_tables():
         out = derive.output_path(processed, spec.name)
         graph.add(
             Task(
                 name=f"derive:{spec.name}",
-                action=derive.derive_table,
+                action=derive_table,
                 args=(spec.name, str(processed)),
                 inputs=tuple(processed / f"{t}.parquet" for t in spec.present_inputs(processed)),
                 outputs=(out,),

@@ -10,7 +10,7 @@ from soko.paths import processed_dir, project_root, raw_dir
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from soko.demo import generate_demo
+    from soko.pipeline.demo import generate_demo
 
     out = Path(args.out)
     truth = Path(args.truth) if args.truth else None
@@ -24,20 +24,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from soko.ingest import ingest
+    from soko.pipeline.ingest import ingest
 
     raw, processed = Path(args.raw), Path(args.processed)
     report = ingest(raw, processed)
     print(report.summary_ru())
     print(f"Канонические таблицы: {processed}")
-    from soko.analytic_base import build_analytic_base
+    from soko.pipeline.analytic_base import build_analytic_base
 
     print(f"Аналитическая база (SQL, DuckDB): {build_analytic_base(processed)}")
     return 0 if report.ok else 1
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from soko.ingest import validate_file
+    from soko.pipeline.ingest import validate_file
 
     path = Path(args.path)
     if not path.is_file():

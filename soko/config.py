@@ -109,3 +109,27 @@ def thresholds(directory: Path | None = None) -> dict[str, Any]:
 
 def min_group(directory: Path | None = None) -> int:
     return int(thresholds(directory)["suppression"]["min_group"])
+
+
+def core_subjects(directory: Path | None = None) -> tuple[str, ...]:
+    """Subjects every student writes (``core_subjects`` in ``config/region.yml``)."""
+    return tuple(str(s) for s in load_yaml("region.yml", directory).get("core_subjects", []))
+
+
+def comparisons(directory: Path | None = None) -> list[dict[str, Any]]:
+    """The cross-procedure comparisons (``comparisons`` in ``config/region.yml``)."""
+    return list(load_yaml("region.yml", directory).get("comparisons") or [])
+
+
+def subject_names(directory: Path | None = None) -> dict[str, str]:
+    """Subject code → name: the ``subjects`` blocks (code → name) of every file in ``config/``
+    that has one (НИКО's literature, ...), ВПР's (``vpr_scales.yml``) taking precedence."""
+    folder = directory or config_dir()
+    names: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yml")):
+        if path.name == "vpr_scales.yml":
+            continue
+        block = load_yaml(path.name, directory).get("subjects")
+        if isinstance(block, dict) and all(isinstance(v, str) for v in block.values()):
+            names.update({str(k): v for k, v in block.items()})
+    return {**names, **vpr_subjects(directory)}

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from soko.config import subject_names
+
 LEVEL_LABELS: dict[str, str] = {
     "region": "Регион",
     "municipality": "Муниципалитет",
@@ -143,15 +145,8 @@ def rename_columns(table: pd.DataFrame, kind: str | None = None) -> pd.DataFrame
 
 def subject_labels() -> dict[str, str]:
     """Subject code → name from ``config/vpr_scales.yml``, plus the codes only another
-    procedure names (its ``extra["subjects"]()``, e.g. НИКО's literature)."""
-    from soko.config import vpr_subjects
-    from soko.procedures import discover
-
-    names: dict[str, str] = {}
-    for proc in discover():
-        if "subjects" in proc.extra:
-            names.update(proc.extra["subjects"]())
-    return {**names, **vpr_subjects()}
+    procedure's configuration names (e.g. НИКО's literature in ``config/niko.yml``)."""
+    return subject_names()
 
 
 def value_labels(subjects: Mapping[str, str] | None = None) -> dict[str, dict[str, str]]:

@@ -1,10 +1,14 @@
-"""Canonical tables in ``data/processed/``: names, columns and dtypes (docs/data_formats.md).
+"""The core canonical tables (the school registry and context): columns and dtypes.
 
-One definition, used by ingest to type what it writes and by anything that needs the
-column list, so a column cannot be renamed in one place and forgotten in another.
+Every procedure declares its own tables (``Procedure.schemas``); :func:`typed` gives any of
+them their dtypes. One definition, used by ingest to type what it writes and by anything
+that needs the column list, so a column cannot be renamed in one place and forgotten in
+another.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -23,62 +27,21 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "n_students": "int64",
         "isbs": "float64",
     },
-    "vpr_results": {
-        "year": "int64",
-        "subject": "string",
-        "grade": "int64",
-        "school_code": "string",
-        "municipality_code": "string",
-        "participant_code": "string",
-        "class_label": "string",
-        "variant": "Int64",
-        "primary_score": "Int64",
-        "mark": "Int64",
-        "journal_mark": "Int64",
-        "source_file": "string",
-        "source_row": "int64",
-    },
-    "vpr_task_scores": {
-        "year": "int64",
-        "subject": "string",
-        "grade": "int64",
-        "school_code": "string",
-        "participant_code": "string",
-        "task": "string",
-        "score": "Int64",
-    },
-    "vpr_tasks": {
-        "year": "int64",
-        "subject": "string",
-        "grade": "int64",
-        "task": "string",
-        "task_order": "int64",
-        "max_score": "int64",
-        "level": "string",
-    },
 }
 
 
-def all_schemas() -> dict[str, dict[str, str]]:
-    """Core tables plus every procedure's (soko.procedures)."""
-    from soko.procedures import discover
-
-    merged = dict(SCHEMAS)
-    for proc in discover():
-        for name, schema in proc.schemas.items():
-            if name in merged:
-                raise RuntimeError(f"table {name} of procedure {proc.code} is defined twice")
-            merged[name] = schema
-    return merged
-
-
 def columns(table: str) -> list[str]:
-    return list(all_schemas()[table])
+    return list(SCHEMAS[table])
 
 
-def typed(table: str, frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate parts of a canonical table and give it the canonical dtypes (also empty)."""
-    schema = all_schemas()[table]
+def typed(
+    table: str, frames: list[pd.DataFrame], schema: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Concatenate parts of a canonical table and give it the canonical dtypes (also empty).
+
+    ``schema`` is the table's column → dtype (a procedure's own); the core tables
+    (``schools``, ``school_context``) are found by name."""
+    schema = dict(schema if schema is not None else SCHEMAS[table])
     if frames:
         df = pd.concat(frames, ignore_index=True)[list(schema)]
     else:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from soko import derive
-from soko.demo import generate_demo
-from soko.ingest import IngestReport, ingest
+from soko.pipeline.demo import generate_demo
+from soko.pipeline.derived import derive_table
+from soko.pipeline.ingest import IngestReport, ingest
+from soko.registry import derived_tables
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ def small_region(tmp_path_factory: pytest.TempPathFactory) -> SmallRegion:
     raw, processed, truth = root / "raw", root / "processed", root / "truth"
     generate_demo(out=raw, seed=20260415, size="small", truth_out=truth)
     report = ingest(raw, processed)
-    for spec in derive.all_tables():
-        derive.derive_table(spec.name, processed)
+    for spec in derived_tables():
+        derive_table(spec.name, processed)
     return SmallRegion(raw=raw, processed=processed, truth=truth, report=report)
 
 

@@ -9,11 +9,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from soko import analytic_base as ab
 from soko.cli import main
 from soko.indicators import marks_table
 from soko.indicators.cross import Stage, compare_schools
 from soko.notebook import sql
+from soko.pipeline import analytic_base as ab
 from tests.conftest import SmallRegion
 from tests.fisoko_files import good_row, write_registry, write_vpr
 

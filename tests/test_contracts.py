@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from soko.cli import main
-from soko.ingest import ingest
+from soko.pipeline.ingest import ingest
 from tests.fisoko_files import MUN1, good_row, write_registry, write_vpr
 
 

@@ -13,8 +13,8 @@ from soko.indicators.cross import (
     compare_schools,
     correlations,
     school_stats,
-    standard_comparisons,
 )
+from soko.registry import comparisons
 from soko.unified import unified_frame
 
 
@@ -102,9 +102,15 @@ def test_oge_against_ege_two_years_later_has_no_marks(results: pd.DataFrame) -> 
     assert row["mean_score_share_later"] == pytest.approx((12 + 6) / 60)
 
 
-def test_standard_comparisons_stack_both_pairs(results: pd.DataFrame) -> None:
-    out = standard_comparisons(results)
-    assert out["comparison"].tolist() == ["vpr8_oge9", "oge9_ege11"]
+def test_configured_comparisons_stack_both_pairs(results: pd.DataFrame) -> None:
+    """The chain comes from config/region.yml (`comparisons`), not from code."""
+    chain = comparisons()
+    assert [c.code for c in chain] == ["vpr8_oge9", "oge9_ege11"]
+    parts = [
+        compare_schools(results, c.earlier, c.later, c.lag).assign(comparison=c.code)
+        for c in chain
+    ]
+    assert pd.concat(parts)["comparison"].tolist() == ["vpr8_oge9", "oge9_ege11"]
 
 
 def test_correlation_across_schools_by_hand() -> None:

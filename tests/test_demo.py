@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from soko.config import region, vpr_scale, vpr_subjects
-from soko.demo import DemoSummary, generate_demo
 from soko.paths import config_dir
+from soko.pipeline.demo import DemoSummary, generate_demo
 
 SEED = 20260415
 TASK_HEADER = re.compile(r"^(?P<label>\d+(?:\.\d+|К\d+)?) \((?P<max>[1-4])б\)$")
@@ -125,7 +125,7 @@ def test_small_counts_and_files(gen: DemoSummary, raw: Path, registry: pd.DataFr
         raw / "vpr" / str(y) / f"vpr_{y}_{k}_{g}.xlsx" for y in cfg.years for k, g in works
     }
     # the other procedures' demo files lie in their own raw folders (soko.procedures)
-    from soko.procedures import discover
+    from soko.registry import discover
 
     folders = [raw / p.ingester.folder for p in discover() if p.demo is not None]
     others = set(gen.files) - expected

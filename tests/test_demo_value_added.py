@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from soko.config import region
-from soko.procedures._workbook.layout import layout_for
+from soko.formats.fisoko_workbook.layout import layout_for
 from tests.conftest import SmallRegion
 
 COLUMNS = [

@@ -10,8 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from soko.procedures._gia.ingest import ingest_gia
-from soko.procedures._gia.kinds import EGE, OGE, GiaKind
+from soko.formats.rcoi_protocol.ingest import ingest_gia
+from soko.formats.rcoi_protocol.kinds import EGE, OGE, GiaKind
 from tests.gia_files import (
     EGE_HEADER,
     OGE_HEADER,

@@ -14,9 +14,9 @@ from python_calamine import CalamineWorkbook
 from soko.config import region
 from soko.demo.model import SIZES, ModelParams
 from soko.demo.registry import build_schools
-from soko.procedures import DemoContext
-from soko.procedures._gia.demo import generate
-from soko.procedures._gia.kinds import EGE, OGE
+from soko.formats.rcoi_protocol.demo import generate
+from soko.formats.rcoi_protocol.kinds import EGE, OGE
+from soko.procedure import DemoContext
 from tests.conftest import SmallRegion
 
 SEED = 20260415

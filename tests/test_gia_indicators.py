@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from soko.procedures._gia.indicators import (
+from soko.formats.rcoi_protocol.indicators import (
     band_labels,
     ege_scores_table,
     ege_stats,
     oge_marks_table,
 )
-from soko.procedures._gia.unified import ege_unified, oge_unified
+from soko.formats.rcoi_protocol.unified import ege_unified, oge_unified
 from soko.procedures.ege import PROCEDURE as EGE_PROCEDURE
 from soko.procedures.oge import PROCEDURE as OGE_PROCEDURE
 from soko.unified import UNIFIED_RESULTS

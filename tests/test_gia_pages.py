@@ -11,11 +11,11 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from soko import derive
+from soko.formats.rcoi_protocol import commentary, pages
+from soko.formats.rcoi_protocol.labels import rename
+from soko.pipeline.derived import derive_table
 from soko.pipeline.notebooks import execute_notebook
-from soko.procedures import discover
-from soko.procedures._gia import commentary, pages
-from soko.procedures._gia.labels import rename
+from soko.registry import discover
 from tests.conftest import SmallRegion
 
 matplotlib.use("Agg")
@@ -138,7 +138,7 @@ def derived(small_region: SmallRegion) -> Path:
     for proc in discover():
         if proc.code in ("oge", "ege"):
             for spec in proc.derived:
-                derive.derive_table(spec.name, small_region.processed)
+                derive_table(spec.name, small_region.processed)
     return small_region.processed
 
 

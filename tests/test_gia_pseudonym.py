@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from soko import pseudonym
-from soko.ingest import ingest
+from soko.pipeline.ingest import ingest
 from tests.conftest import SmallRegion
 from tests.fisoko_files import write_registry
 from tests.gia_files import EGE_HEADER, ege_row, oge_row, write_csv, write_xlsx

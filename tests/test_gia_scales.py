@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from soko.formats.rcoi_protocol import scales
+from soko.formats.rcoi_protocol.answers import parse_answers
+from soko.formats.rcoi_protocol.demo import calibrate, pass_score
 from soko.paths import config_dir
-from soko.procedures._gia import scales
-from soko.procedures._gia.answers import parse_answers
-from soko.procedures._gia.demo import calibrate, pass_score
 
 
 def _oge_ma_points(short: str, long: str) -> dict[str, np.ndarray]:
@@ -129,7 +129,7 @@ def test_pass_score_and_calibration() -> None:
     assert pass_score(scales.scale("oge", 2026, "ma")) == 8
     assert pass_score(scales.scale("ege", 2026, "ru")) == 10  # test score 24
     assert pass_score(scales.scale("ege", 2026, "ob")) == 21  # no certificate: university 42
-    from soko.procedures._gia.demo import Blueprint
+    from soko.formats.rcoi_protocol.demo import Blueprint
 
     bp = Blueprint(np.array([0.0, 1.0]), np.array([1.0, 1.0]), np.array([1, 1]))
     shift = calibrate(bp, 0.5, 1.0)  # symmetric items: expected score 1 at θ = 0.5 + shift

@@ -10,7 +10,9 @@ import openpyxl
 import pandas as pd
 
 from soko.cli import main
-from soko.ingest import ingest
+from soko.pipeline.derived import derive_table
+from soko.pipeline.ingest import ingest
+from soko.registry import derived_tables
 from tests.conftest import SmallRegion
 
 
@@ -98,12 +100,11 @@ def test_ingest_command_exits_nonzero_with_summary(
 
 
 def test_same_inputs_give_the_same_tables(small_region: SmallRegion, tmp_path: Path) -> None:
-    from soko import derive
 
     processed = tmp_path / "again"
     ingest(small_region.raw, processed)
-    for spec in derive.all_tables():  # a build may have derived every procedure's tables
-        derive.derive_table(spec.name, processed)
+    for spec in derived_tables():  # a build may have derived every procedure's tables
+        derive_table(spec.name, processed)
     for path in sorted(small_region.processed.rglob("*.parquet")):
         twin = processed / path.relative_to(small_region.processed)
         pd.testing.assert_frame_equal(pd.read_parquet(path), pd.read_parquet(twin))
@@ -112,8 +113,8 @@ def test_same_inputs_give_the_same_tables(small_region: SmallRegion, tmp_path: P
 
 def test_validate_recognises_every_kind_of_demo_file(small_region: SmallRegion, capsys) -> None:
     """`soko validate` on one file of each kind in the demo: right kind found, file clean."""
-    from soko.ingest import detect_kind
-    from soko.procedures import discover
+    from soko.pipeline.ingest import detect_kind
+    from soko.registry import discover
 
     folders = {"registry": "registry", "context": "context", "vpr": "vpr"}
     folders.update({p.ingester.folder: p.code for p in discover()})

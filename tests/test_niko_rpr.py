@@ -10,9 +10,10 @@ import pytest
 import xlsxwriter
 
 from soko import derive
-from soko.ingest import ingest
-from soko.procedures._workbook import layout_for
-from soko.readers.fisoko import FIXED_COLUMNS, VPR_LAYOUT, WorkbookLayout
+from soko.formats.fisoko_workbook import layout_for
+from soko.formats.fisoko_workbook.reader import FIXED_COLUMNS, VPR_LAYOUT, WorkbookLayout
+from soko.pipeline.derived import derive_table
+from soko.pipeline.ingest import ingest
 from tests.conftest import SmallRegion
 from tests.fisoko_files import MUN1, write_registry
 
@@ -154,7 +155,7 @@ def test_clean_rpr_file_is_accepted_whole(raw: Path, tmp_path: Path) -> None:
     tasks = pd.read_parquet(tmp_path / "processed" / "rpr_tasks.parquet")
     assert tasks["level"].tolist() == ["Б", "Б", "Б", "Б", "П", "П"]
     # indicators of the derived table, by hand: marks 4, 5, 2 -> success 2/3, quality 2/3
-    derive.derive_table("rpr_marks", tmp_path / "processed")
+    derive_table("rpr_marks", tmp_path / "processed")
     marks = derive.load("rpr_marks", tmp_path / "processed")
     region = marks[marks["level"] == "region"].iloc[0]
     assert (region["n"], region["n_mark2"], region["n_mark5"]) == (3, 1, 1)

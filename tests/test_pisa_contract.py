@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from soko.ingest import FileReport
-from soko.procedures._pisa.ingest import ingest_pisa
-from soko.procedures._pisa.settings import pisa_settings
-from soko.procedures._pisa.staging import required_headers
+from soko.file_report import FileReport
+from soko.formats.replicate_study.ingest import ingest_pisa
+from soko.formats.replicate_study.settings import pisa_settings
+from soko.formats.replicate_study.staging import required_headers
 
 SETTINGS = pisa_settings()
 HEADER = required_headers(SETTINGS)

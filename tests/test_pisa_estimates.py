@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from soko.procedures._pisa import commentary
-from soko.procedures._pisa.estimates import (
+from soko.formats.replicate_study import commentary
+from soko.formats.replicate_study.estimates import (
     gaps,
     group_estimates,
     levels,
     municipalities,
     resilience,
 )
-from soko.procedures._pisa.settings import pisa_settings
+from soko.formats.replicate_study.settings import pisa_settings
 from soko.stats import (
     ReplicateDesign,
     fay_replicate_factors,

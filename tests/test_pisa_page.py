@@ -28,7 +28,7 @@ def test_pisa_region_page(processed: Path, tmp_path: Path) -> None:  # noqa: F81
 def test_municipality_page_text_gives_estimates_only_for_a_large_sample() -> None:
     import pandas as pd
 
-    from soko.procedures._pisa.commentary import municipality_page_text
+    from soko.formats.replicate_study.commentary import municipality_page_text
 
     munis = pd.DataFrame(
         {

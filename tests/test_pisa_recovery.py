@@ -12,17 +12,17 @@ import pytest
 from soko.config import region
 from soko.demo.model import SIZES, ModelParams
 from soko.demo.registry import build_schools
-from soko.procedures import DemoContext
-from soko.procedures._pisa.demo import (
+from soko.formats.replicate_study.demo import (
     PisaDemoParams,
     draw_sample,
     generate,
     population_truth,
     simulate_population,
 )
-from soko.procedures._pisa.estimates import group_estimates
-from soko.procedures._pisa.ingest import ingest_pisa
-from soko.procedures._pisa.settings import pisa_settings
+from soko.formats.replicate_study.estimates import group_estimates
+from soko.formats.replicate_study.ingest import ingest_pisa
+from soko.formats.replicate_study.settings import pisa_settings
+from soko.procedure import DemoContext
 from soko.stats import ReplicateDesign, weighted_mean
 from tests.conftest import SmallRegion
 

@@ -131,7 +131,7 @@ def test_charts_leave_out_small_groups() -> None:
 
 def test_show_matrix_suppresses_each_cell_by_its_own_n(capsys, monkeypatch) -> None:
     shown = []
-    monkeypatch.setattr("soko.notebook.display", lambda obj: shown.append(obj.data))
+    monkeypatch.setattr("soko.page.display", lambda obj: shown.append(obj.data))
     table = pd.DataFrame(
         {
             "unit_name": ["Школа 1", "Школа 1", "Школа 2"],
@@ -200,7 +200,7 @@ def test_show_cross_leaves_out_small_schools(monkeypatch) -> None:
     from soko.notebook import show_cross
 
     shown = []
-    monkeypatch.setattr("soko.notebook.display", lambda obj: shown.append(obj.data))
+    monkeypatch.setattr("soko.page.display", lambda obj: shown.append(obj.data))
     table = _cross(
         [
             ("a", "Школа А", 10, 10, 0.40, 0.42, 0.8, 0.8),
@@ -212,7 +212,7 @@ def test_show_cross_leaves_out_small_schools(monkeypatch) -> None:
 
 
 def test_derived_table_names_are_unique() -> None:
-    from soko.derive import all_tables
+    from soko.registry import derived_tables as all_tables
 
     names = [spec.name for spec in all_tables()]
     assert len(names) == len(set(names))

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from soko.ingest import FileReport
-from soko.procedures._survey.ingest import ingest_surveys
-from soko.procedures._survey.settings import survey_settings
+from soko.file_report import FileReport
+from soko.procedures.survey.ingest import ingest_surveys
+from soko.procedures.survey.settings import survey_settings
 
 SETTINGS = survey_settings()
 STUDENT_ITEMS = list(SETTINGS.questionnaires["students"].items)

@@ -11,10 +11,10 @@ import pytest
 from soko.config import region
 from soko.demo.model import SIZES, ModelParams
 from soko.demo.registry import build_schools
-from soko.procedures import DemoContext
-from soko.procedures._survey.demo import generate
-from soko.procedures._survey.indicators import index_table, response_rates
-from soko.procedures._survey.ingest import ingest_surveys
+from soko.procedure import DemoContext
+from soko.procedures.survey.demo import generate
+from soko.procedures.survey.indicators import index_table, response_rates
+from soko.procedures.survey.ingest import ingest_surveys
 
 SEED = 20260415
 

@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 
 from soko.config import RegionConfig
-from soko.procedures._pisa.page import labelled_table
-from soko.procedures._survey import commentary
-from soko.procedures._survey.indicators import (
+from soko.notebook import labelled_table
+from soko.procedures.survey import commentary
+from soko.procedures.survey.indicators import (
     index_table,
     item_table,
     respondent_indices,
     response_rates,
 )
-from soko.procedures._survey.settings import survey_settings
+from soko.procedures.survey.settings import survey_settings
 
 SETTINGS = survey_settings()
 ITEMS = list(SETTINGS.questionnaires["students"].items)  # У01 … У11; У08, У11 reversed

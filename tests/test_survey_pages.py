@@ -13,9 +13,10 @@ import pytest
 
 from soko import derive
 from soko.paths import notebooks_dir
+from soko.pipeline.derived import derive_table
 from soko.pipeline.notebooks import execute_notebook
-from soko.procedures import discover
-from soko.procedures._survey.settings import survey_settings
+from soko.procedures.survey.settings import survey_settings
+from soko.registry import discover
 from tests.conftest import SmallRegion
 
 pytestmark = pytest.mark.notebooks
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.notebooks
 def processed(small_region: SmallRegion) -> Path:
     mine = [p for p in discover() if p.code in ("pisa", "survey")]  # PISA page tests use it too
     for spec in (s for p in mine for s in p.derived):
-        derive.derive_table(spec.name, small_region.processed)
+        derive_table(spec.name, small_region.processed)
     return small_region.processed
 
 

@@ -1,12 +1,11 @@
-"""Deterministic demo region: raw files in the real formats plus the planted truth.
+"""Deterministic demo region: the simulated population every procedure's demo draws from.
 
-``generate_demo(out, seed, size)`` writes the school registry, yearly context files and
-ФИС ОКО-style ВПР workbooks of an invented region to ``out`` and the truth (true school
-effects, planted non-objective schools, model parameters) to ``out.parent / "truth"``.
-The generating model is described in ``docs/demo_model.md``.
+Schools, rosters, school means, work blueprints and planted manipulations (the generating
+model is described in ``docs/demo_model.md``). Writing the whole region — registry, context,
+ВПР workbooks, every procedure's files and the truth — is
+:func:`soko.pipeline.demo.generate_demo`, which composes the procedures' demo generators.
 """
 
-from soko.demo.generate import DemoSummary, generate_demo
 from soko.demo.model import DEFAULT_SEED, SIZES, ModelParams
 
-__all__ = ["DEFAULT_SEED", "SIZES", "DemoSummary", "ModelParams", "generate_demo"]
+__all__ = ["DEFAULT_SEED", "SIZES", "ModelParams"]

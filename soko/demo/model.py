@@ -10,6 +10,7 @@ so ``truth.json`` can record them and ``docs/demo_model.md`` can explain them.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,3 +173,18 @@ def _key(value: int | str) -> int:
 def rng_for(seed: int, *keys: int | str) -> np.random.Generator:
     """Independent generator for one named part of the model, derived from the seed."""
     return np.random.default_rng(np.random.SeedSequence([int(seed), *(_key(k) for k in keys)]))
+
+
+PARALLEL_MIN_ROWS = 20_000  # below this, worker start-up costs more than it saves
+
+
+def default_workers(n_rows: int) -> int:
+    """Worker processes for writing ``n_rows`` of demo files: 1 for a small region (start-up
+    costs more than it saves), else the available CPUs (at most 8); the output is the same."""
+    if n_rows < PARALLEL_MIN_ROWS:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))

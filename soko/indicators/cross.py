@@ -4,7 +4,8 @@ The decree's roadmap (004_* 3.1) asks to compare procedures at school level: a s
 ВПР-8 results are far above its own ОГЭ the next year (the same cohort, now under external
 proctoring) is a known sign of non-objective ВПР. Everything here works on the unified
 ``results`` shape (:mod:`soko.unified`, the analytic base's table), so any pair of
-procedures, grades and lag can be compared; the standard pairs are :data:`COMPARISONS`.
+procedures, grades and lag can be compared; a region's pairs are ``comparisons`` in
+``config/region.yml`` (composed in :mod:`soko.registry`).
 
 Per school the metrics are those of the mark tables, computed the same way for every
 procedure: ``mean_mark``; ``success_rate`` = share ``passed`` (mark ≥ 3, or the ЕГЭ
@@ -20,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from soko.config import core_subjects
 from soko.indicators.levels import SCHOOL_GRAIN, safe_divide
 
 METRICS: tuple[str, ...] = ("mean_mark", "success_rate", "quality_rate", "mean_score_share")
-SUBJECTS: tuple[str, ...] = ("ru", "ma")
 _STAT_KEYS = (*SCHOOL_GRAIN, "year", "subject")
 
 
@@ -43,12 +44,6 @@ class Comparison:
     earlier: Stage
     later: Stage
     lag: int
-
-
-COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("vpr8_oge9", Stage("vpr", 8), Stage("oge", 9), 1),
-    Comparison("oge9_ege11", Stage("oge", 9), Stage("ege", 11), 2),
-)
 
 
 def school_stats(
@@ -87,15 +82,18 @@ def compare_schools(
     earlier: Stage,
     later: Stage,
     lag: int,
-    subjects: Sequence[str] | Mapping[str, str] = SUBJECTS,
+    subjects: Sequence[str] | Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Each school's ``earlier`` stage in year Y next to its ``later`` stage in Y + ``lag``.
 
-    ``subjects``: codes compared with themselves, or a mapping earlier -> later code. Only
+    ``subjects``: codes compared with themselves, or a mapping earlier -> later code
+    (default: ``core_subjects`` of ``config/region.yml``). Only
     schools with both stages appear. Columns: ``municipality_code``, ``school_code``,
     ``subject``, ``year``, ``year_later``, ``n_earlier``, ``n_later`` and per metric
     ``<metric>_earlier``, ``<metric>_later``, ``<metric>_diff`` (later − earlier).
     """
+    if subjects is None:
+        subjects = core_subjects()
     pairs = dict(subjects) if isinstance(subjects, Mapping) else {s: s for s in subjects}
     a = school_stats(results, earlier, list(pairs))
     b = school_stats(results, later, list(pairs.values()))
@@ -133,13 +131,3 @@ def correlations(
             r = float(np.corrcoef(x, y)[0, 1]) if spread else np.nan
             rows.append((subject, int(year), metric, len(both), r))
     return pd.DataFrame(rows, columns=["subject", "year", "metric", "n_schools", "r"])
-
-
-def standard_comparisons(results: pd.DataFrame) -> pd.DataFrame:
-    """:data:`COMPARISONS` stacked, with a ``comparison`` column (empty where data lacks)."""
-    parts = [
-        compare_schools(results, c.earlier, c.later, c.lag).assign(comparison=c.code)
-        for c in COMPARISONS
-    ]
-    out = pd.concat(parts, ignore_index=True)
-    return out[["comparison", *out.columns[:-1]]]

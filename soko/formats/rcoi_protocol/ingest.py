@@ -1,0 +1,110 @@
+"""Ingest of ОГЭ / ЕГЭ protocols: read every file, one contract pass over all rows, split.
+
+Same shape as ВПР's ingest: whole-file problems (unreadable, empty, no header, merged or
+missing columns) reject the file's rows; the staging frames of all other files are checked
+in one great-expectations validation (a fixed ~0.4 s each), and every problem goes back to
+its file. Each file's report keeps accepted + rejected = read. Duplicates are looked for
+across all files of the run, since a participant repeated in two protocols is still one
+person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from soko.contracts.suites import validate_frame
+from soko.file_report import FileReport, apply_problems, display_name, file_problem
+from soko.formats.rcoi_protocol import scales
+from soko.formats.rcoi_protocol.kinds import GiaKind, schema
+from soko.formats.rcoi_protocol.reader import read_protocol
+from soko.formats.rcoi_protocol.staging import mark_duplicates, stage_protocol
+from soko.procedure import IngestResult
+from soko.pseudonym import load_salt
+from soko.readers.problems import FileProblem, Problem
+
+PATTERNS: tuple[str, ...] = ("*.xlsx", "*.xlsm", "*.csv", "*.txt")
+
+
+@dataclass
+class _Staged:
+    report: FileReport
+    frame: pd.DataFrame
+
+
+def canonical(kind: GiaKind, accepted: pd.DataFrame, mun_code: dict[str, str]) -> pd.DataFrame:
+    """Accepted staging rows → the canonical table's columns (no personal fields exist here)."""
+    cols = schema(kind)
+    out = pd.DataFrame(
+        {
+            "year": accepted["year"].astype("int64"),
+            "subject": accepted["subject"],
+            "grade": accepted["expected_grade"].astype("int64"),
+            "school_code": accepted["school_code"],
+            "municipality_code": accepted["school_code"].map(mun_code),
+            "participant_id": accepted["participant_id"],
+            "class_label": accepted["class_label"],
+            "exam_point": accepted["exam_point"],
+            "exam_date": accepted["exam_date"],
+            "variant": pd.to_numeric(accepted["variant_raw"], errors="coerce"),
+            "short_answers": accepted["short_raw"],
+            "long_answers": accepted["long_raw"],
+            "primary_score": accepted["primary_score"],
+            "max_primary_score": accepted["max_score"],
+            kind.result: accepted["result"],
+            "source_file": accepted["source_file"],
+            "source_row": accepted["source_row"],
+        }
+    )
+    return out[list(cols)].astype(cols)
+
+
+def ingest_gia(
+    kind: GiaKind,
+    paths: list[Path],
+    raw: Path,
+    schools: pd.DataFrame,
+    *,
+    config_dir: Path | None = None,
+    expectations: Path | None = None,
+) -> IngestResult:
+    """All protocols of one procedure; never raises for bad data."""
+    result = IngestResult(tables={kind.table: []})
+    if not paths:
+        return result
+    school_mun = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
+    subject_codes = scales.subject_by_rcoi(kind.code, config_dir)
+    salt = load_salt()
+    staged: list[_Staged] = []
+    for path in paths:
+        rep = FileReport(display_name(path, raw), kind.code)
+        result.reports.append(rep)
+        try:
+            protocol = read_protocol(path, kind.code)
+        except FileProblem as exc:
+            file_problem(rep, exc, rows_read=getattr(exc, "rows_read", 0))
+            continue
+        frame = stage_protocol(
+            protocol, kind, rep.file, school_mun, subject_codes, salt, config_dir
+        )
+        staged.append(_Staged(rep, frame))
+    if not staged:
+        return result
+    sizes = [len(st.frame) for st in staged]
+    frame = mark_duplicates(pd.concat([st.frame for st in staged], ignore_index=True))
+    params = {"known_school_codes": schools["school_code"].tolist()}
+    problems = validate_frame(kind.table, frame, None, params, directory=expectations)
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(p.file, []).append(p)
+    start = 0
+    for st, size in zip(staged, sizes, strict=True):
+        rows = frame.iloc[start : start + size]
+        start += size
+        mine = sorted(by_file.get(st.report.file, []), key=lambda p: (p.row or 0, p.rule))
+        accepted = apply_problems(st.report, mine, rows)
+        if not accepted.empty:
+            result.tables[kind.table].append(canonical(kind, accepted, school_mun))
+    return result

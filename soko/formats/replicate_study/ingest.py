@@ -1,0 +1,117 @@
+"""Ingest of the PISA-model student files: file rules per file, row rules in one pass.
+
+Every file is read and staged; file-level faults (encoding, no header, missing or surplus
+weight / PV columns, no rows) reject that file only. All staged rows then go through the
+``pisa_students`` suite once, and each file keeps the rows its problems do not name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from soko.contracts.suites import validate_frame
+from soko.file_report import FileReport, apply_problems, display_name, file_problem
+from soko.formats.replicate_study.settings import PisaSettings, pisa_settings
+from soko.formats.replicate_study.staging import (
+    check_design_columns,
+    pisa_staging,
+    required_headers,
+)
+from soko.procedure import IngestResult
+from soko.readers.problems import FileProblem, Problem
+from soko.readers.textfile import read_text_table, rows_read
+
+KIND = "pisa"
+TABLE = "pisa_students"
+
+
+def schema(settings: PisaSettings | None = None) -> dict[str, str]:
+    """Canonical ``pisa_students``: one row per participating student, weights and PVs."""
+    s = settings or pisa_settings()
+    cols = {
+        "year": "int64",
+        "school_code": "string",
+        "municipality_code": "string",
+        "student_id": "string",
+        "grade": "Int64",
+        "gender": "string",
+        "escs": "float64",
+        "w_fstuwt": "float64",
+    }
+    cols.update({c: "float64" for c in s.replicate_columns()})
+    cols.update({c: "float64" for d in s.domains for c in s.pv_columns(d)})
+    cols.update({"source_file": "string", "source_row": "int64"})
+    return cols
+
+
+def _canonical(
+    staging: pd.DataFrame,
+    values: np.ndarray,
+    accepted: pd.DataFrame,
+    mun: dict[str, str],
+    settings: PisaSettings,
+) -> pd.DataFrame:
+    pos = staging.index.get_indexer(accepted.index)
+    names = ["w_fstuwt", *settings.replicate_columns()]
+    names += [c for d in settings.domains for c in settings.pv_columns(d)]
+    numbers = pd.DataFrame(values[pos], columns=names)
+    ids = pd.DataFrame(
+        {
+            "year": accepted["year"].astype("int64").to_numpy(),
+            "school_code": accepted["school_code"].to_numpy(),
+            "municipality_code": accepted["school_code"].map(mun).to_numpy(),
+            "student_id": accepted["student_id"].to_numpy(),
+            "grade": accepted["grade"].to_numpy(),
+            "gender": accepted["gender"].to_numpy(),
+            "escs": accepted["escs"].to_numpy(),
+        }
+    )
+    tail = pd.DataFrame(
+        {
+            "source_file": accepted["source_file"].to_numpy(),
+            "source_row": accepted["source_row"].to_numpy(),
+        }
+    )
+    return pd.concat([ids, numbers, tail], axis=1)
+
+
+def ingest_pisa(paths: list[Path], raw: Path, schools: pd.DataFrame) -> IngestResult:
+    settings = pisa_settings()
+    result = IngestResult()
+    staged: list[tuple[FileReport, pd.DataFrame, np.ndarray]] = []
+    for path in paths:
+        rep = FileReport(display_name(path, raw), KIND)
+        result.reports.append(rep)
+        try:
+            table = read_text_table(path, required_headers(settings))
+            check_design_columns(path, list(table.rows.columns), len(table.rows), settings)
+            staging, values = pisa_staging(table.rows, settings, rep.file)
+        except FileProblem as exc:
+            file_problem(rep, exc, rows_read(exc))
+            continue
+        staged.append((rep, staging, values))
+    if not staged:
+        return result
+    params = {
+        "known_school_codes": schools["school_code"].tolist(),
+        "pv_min": settings.pv_range[0],
+        "pv_max": settings.pv_range[1],
+        "escs_min": settings.escs_range[0],
+        "escs_max": settings.escs_range[1],
+    }
+    frame = pd.concat([s for _, s, _ in staged], ignore_index=True)
+    problems = validate_frame(TABLE, frame, None, params)
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(p.file, []).append(p)
+    mun = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
+    parts = []
+    for rep, staging, values in staged:
+        accepted = apply_problems(rep, by_file.get(rep.file, []), staging)
+        if not accepted.empty:
+            parts.append(_canonical(staging, values, accepted, mun, settings))
+    result.tables[TABLE] = parts
+    return result

@@ -1,0 +1,83 @@
+"""What a procedure is: the value types every layer shares (no orchestration here).
+
+A procedure package (``soko/procedures/<code>/``) defines ``PROCEDURE = Procedure(...)``;
+:mod:`soko.registry` finds them. These types live in a leaf module so that ingest, demo,
+derived tables and formats can all use them without importing the registry or each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from soko.derive import DerivedSpec
+from soko.file_report import FileReport
+
+
+@dataclass
+class IngestResult:
+    """What a procedure's ingest produced: accepted rows per canonical table, file reports."""
+
+    tables: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    reports: list[FileReport] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Ingester:
+    """Where a procedure's raw files live and how to ingest them.
+
+    ``run(paths, raw, schools)`` gets the files found under ``data/raw/<folder>`` matching
+    ``patterns`` (sorted), the raw root (for display names) and the accepted school registry
+    (canonical ``schools`` table). It must report every file (accepted + rejected = read) and
+    never raise for bad data.
+    """
+
+    folder: str
+    patterns: tuple[str, ...]
+    run: Callable[[list[Path], Path, pd.DataFrame], IngestResult]
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    """What a procedure's demo generator gets: the region already generated for ВПР.
+
+    ``schools`` carries the generator's truth columns too (``context``, ``true_effect``,
+    ``kind``, ``locality``, ``strong_genuine`` ...), so a procedure's results can be consistent
+    with the same schools' ВПР. Write raw files under ``out`` only, truth under ``truth_dir``
+    only; derive every random stream with ``soko.demo.model.rng_for(seed, "<procedure>", ...)``.
+    """
+
+    out: Path
+    truth_dir: Path
+    seed: int
+    size: str
+    years: tuple[int, ...]
+    schools: pd.DataFrame
+    config_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Procedure:
+    code: str  # "vpr", "oge", "ege", "niko", "rpr", "pisa", "survey"
+    title: str  # «ОГЭ»
+    schemas: dict[str, dict[str, str]]  # canonical tables it writes: name -> column -> dtype
+    main_table: str  # has a `year` column: which years have this procedure's data
+    ingester: Ingester
+    derived: tuple[DerivedSpec, ...] = ()
+    demo: Callable[[DemoContext], list[Path]] | None = None
+    # rows for the analytic base's unified `results` table (see soko.pipeline.analytic_base)
+    unified_results: Callable[[dict[str, pd.DataFrame]], pd.DataFrame] | None = None
+    # the canonical tables ``unified_results`` reads (default: the main table)
+    unified_inputs: tuple[str, ...] = ()
+    # words of a file's title row that name this procedure («ВПР», «ОГЭ»): `soko validate`
+    # recognises a file's kind from them when the file is outside data/raw/<folder>/
+    title_words: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.unified_inputs:
+            object.__setattr__(self, "unified_inputs", (self.main_table,))

@@ -1,6 +1,0 @@
-"""ГИА (ОГЭ and ЕГЭ): what the two procedures share, used by ``oge.py`` and ``ege.py``.
-
-Both arrive as РЦОИ participant protocols with the same layout except the result column
-(ОГЭ: «Отметка», ЕГЭ: «Тестовый балл»), so one reader, one staging and one contract shape
-serve both; :class:`~soko.procedures._gia.kinds.GiaKind` holds what differs.
-"""

@@ -1,1 +1,0 @@
-"""Surveys of students and parents: questionnaires, demo answers, contracts, indices."""

@@ -1,0 +1,163 @@
+"""The one place that knows every procedure: composed here, above the procedures.
+
+A procedure is a package ``soko/procedures/<code>/`` defining ``PROCEDURE``; this module
+finds them (pytest-style: the core never imports a plug-in, the registry does) and composes
+what the orchestration needs from them: canonical schemas, derived tables (the procedures'
+own, the cross-procedure comparison, the school evaluation models), titles and the
+analytic base's unified results. Nothing below this layer calls it (the import contract in
+``.importlinter`` checks that).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import cast
+
+import pandas as pd
+
+import soko.procedures as procedures_pkg
+from soko import objectivity, school_classes
+from soko.config import comparisons as configured_comparisons
+from soko.config import core_subjects
+from soko.derive import DerivedSpec
+from soko.indicators.cross import Comparison, Stage, compare_schools
+from soko.objectivity.evidence_tables import EVIDENCE_TABLE
+from soko.procedure import Procedure
+from soko.schema import SCHEMAS
+from soko.unified import UNIFIED_RESULTS
+from soko.value_added import tables as va
+
+RESULT_ORDER = ("procedure", "year", "subject", "grade", "school_code", "participant_id")
+
+
+@lru_cache(maxsize=1)
+def discover() -> tuple[Procedure, ...]:
+    """Every procedure package under ``soko/procedures/``, ВПР first, then in name order."""
+    found: list[Procedure] = []
+    for info in sorted(pkgutil.iter_modules(procedures_pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{procedures_pkg.__name__}.{info.name}")
+        proc = getattr(module, "PROCEDURE", None)
+        if isinstance(proc, Procedure):
+            found.append(proc)
+    codes = [p.code for p in found]
+    if len(set(codes)) != len(codes):
+        raise RuntimeError(f"procedure codes repeat: {codes}")
+    found.sort(key=lambda p: p.code != "vpr")  # stable: ВПР first, the rest by name
+    return tuple(found)
+
+
+def procedure(code: str) -> Procedure | None:
+    return {p.code: p for p in discover()}.get(code)
+
+
+def procedure_titles() -> dict[str, str]:
+    """Code → Russian title («ВПР», «НИКО», ...), ВПР first."""
+    return {p.code: p.title for p in discover()}
+
+
+def procedure_title(code: str) -> str:
+    """«ВПР» for ``vpr``, «НИКО» for ``niko``, ...; the code itself when unknown."""
+    return procedure_titles().get(code, code)
+
+
+def all_schemas() -> dict[str, dict[str, str]]:
+    """Core tables (registry, context) plus every procedure's canonical tables."""
+    merged = {name: dict(schema) for name, schema in SCHEMAS.items()}
+    for proc in discover():
+        for name, schema in proc.schemas.items():
+            if name in merged:
+                raise RuntimeError(f"table {name} of procedure {proc.code} is defined twice")
+            merged[name] = schema
+    return merged
+
+
+def unified_results(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """All procedures' results in the shape of :mod:`soko.unified` (those with data).
+
+    ``tables`` may be a lazy mapping (the analytic base reads a table on first use): only
+    the tables a procedure's ``unified_inputs`` name are touched."""
+    parts = []
+    for proc in discover():
+        if proc.unified_results is None:
+            continue
+        if all(t in tables for t in proc.unified_inputs):
+            parts.append(proc.unified_results(cast(dict[str, pd.DataFrame], tables)))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in UNIFIED_RESULTS.items()})
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(list(RESULT_ORDER), kind="stable", ignore_index=True)
+
+
+def comparisons() -> tuple[Comparison, ...]:
+    """The cross-procedure comparisons of ``config/region.yml`` (``comparisons:``)."""
+    return tuple(
+        Comparison(
+            str(c["code"]),
+            Stage(str(c["earlier"]["procedure"]), int(c["earlier"]["grade"])),
+            Stage(str(c["later"]["procedure"]), int(c["later"]["grade"])),
+            int(c["lag"]),
+        )
+        for c in configured_comparisons()
+    )
+
+
+def _cross_inputs() -> tuple[str, ...]:
+    codes = {s.procedure for c in comparisons() for s in (c.earlier, c.later)}
+    tables: list[str] = []
+    for proc in discover():
+        if proc.code in codes and proc.unified_results is not None:
+            tables += [t for t in proc.unified_inputs if t not in tables]
+    return tuple(tables)
+
+
+def _cross_schools(**frames: pd.DataFrame) -> pd.DataFrame:
+    """One school across procedures, for every configured comparison (e.g. ВПР-8 → ОГЭ a
+    year later, ОГЭ → ЕГЭ two years later)."""
+    schools = frames.pop("schools")
+    present = {name: df for name, df in frames.items() if len(df.columns)}
+    results = unified_results(present)
+    subjects = core_subjects()
+    parts = [
+        compare_schools(results, c.earlier, c.later, c.lag, subjects).assign(comparison=c.code)
+        for c in comparisons()
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    out = out[["comparison", *out.columns[:-1]]]
+    names = dict(zip(schools["school_code"], schools["school_name"], strict=True))
+    return out.assign(school_name=out["school_code"].map(names))
+
+
+def cross_table() -> DerivedSpec:
+    inputs = _cross_inputs()
+    return DerivedSpec("cross_schools", (*inputs, "schools"), _cross_schools, optional=inputs)
+
+
+def evaluation_tables() -> tuple[DerivedSpec, ...]:
+    """The school evaluation models' tables, which read across procedures."""
+    return (
+        DerivedSpec("va_schools", va.VA_INPUTS, va.va_schools, va.VA_OPTIONAL),
+        DerivedSpec("va_models", va.VA_INPUTS, va.va_models, va.VA_OPTIONAL),
+        school_classes.CLASSES_TABLE,
+        *objectivity.OBJECTIVITY_TABLES,
+        EVIDENCE_TABLE,
+    )
+
+
+def derived_tables() -> tuple[DerivedSpec, ...]:
+    """Every derived table the build knows: each procedure's, the cross-procedure
+    comparison, then the school evaluation tables."""
+    per_procedure = tuple(spec for proc in discover() for spec in proc.derived)
+    return (*per_procedure, cross_table(), *evaluation_tables())
+
+
+def derived_table(name: str) -> DerivedSpec:
+    specs = {s.name: s for s in derived_tables()}
+    if name not in specs:
+        raise KeyError(f"нет производной таблицы {name!r}")
+    return specs[name]
