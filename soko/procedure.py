@@ -76,6 +76,9 @@ class Procedure:
     # words of a file's title row that name this procedure («ВПР», «ОГЭ»): `soko validate`
     # recognises a file's kind from them when the file is outside data/raw/<folder>/
     title_words: tuple[str, ...] = ()
+    # configuration files the procedure alone reads: file name in config/ -> its pydantic
+    # model (checked by `soko check-config` and before every command, like the core files)
+    config_schemas: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
