@@ -48,13 +48,15 @@ ingest: setup
 build: setup
 	$(SOKO) build --jobs $(JOBS)
 
-## test: unit tests, contract tests, notebook tests, lint
+## test: lint, the import-layer contract (.importlinter), unit, contract and notebook tests
 test: setup
 	$(BIN)/ruff check soko tests benchmarks pipelines
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: setup
 	$(BIN)/ruff check soko tests benchmarks pipelines
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff format soko tests benchmarks pipelines
