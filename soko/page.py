@@ -52,8 +52,12 @@ class Context:
 def first_municipality(processed_dir: str | None = None, procedure: str = "vpr") -> str:
     """The default municipality for running a municipality template by hand."""
     processed = Path(processed_dir) if processed_dir else default_processed()
-    marks = derive.load(f"{procedure}_marks", processed)
-    present = set(marks.loc[marks["level"] == "municipality", "unit_code"].dropna())
+    return first_municipality_in(derive.load(f"{procedure}_marks", processed))
+
+
+def first_municipality_in(table: pd.DataFrame) -> str:
+    """The first municipality (in the config's order) with rows in a derived ``table``."""
+    present = set(table.loc[table["level"] == "municipality", "unit_code"].dropna())
     ordered = [c for c in region().municipalities if c in present] or sorted(present)
     if not ordered:
         raise ValueError("В данных нет ни одного муниципалитета")
@@ -192,11 +196,7 @@ def procedure_context(
         raise ValueError(f"Нет данных за {year} год; есть: {years}")
     reg = region()
     if scope == "municipality" and municipality is None:
-        present = set(data.loc[data["level"] == "municipality", "unit_code"].dropna())
-        ordered = [c for c in reg.municipalities if c in present] or sorted(present)
-        if not ordered:
-            raise ValueError("В данных нет ни одного муниципалитета")
-        municipality = ordered[0]
+        municipality = first_municipality_in(data)
     setup_style()
     return Context(year=int(year), processed=processed, region=reg, municipality=municipality)
 
