@@ -44,7 +44,7 @@ def test_config_check_finds_errors(tmp_path: Path) -> None:
     # the file's model (soko.settings.gia_scales) finds them when the file is read
     text = "\n".join(errors)
     assert "oge → scales → 2026 → ma → marks: пороги отметок должны возрастать" in text
-    assert "ege → scales → 2026 → ru → test_scores: таблица перевода должна идти от 0 до 100" in text
+    assert "ege → scales → 2026 → ru → test_scores: таблица перевода должна идти от 0" in text
 
 
 def test_structure_and_maxima_from_the_decree_examples() -> None:
