@@ -32,6 +32,7 @@ setup: $(VENV)/.installed
 
 ## compendium: demo data if data/raw is empty, ingest, build; prints the index path
 compendium: setup
+	@$(SOKO) check-config || exit 2
 	@test -n "$$(ls -A data/raw 2>/dev/null | grep -v '^.gitkeep$$')" || $(SOKO) demo --out data/raw
 	@$(SOKO) ingest; ingest=$$?; \
 	 $(SOKO) build --jobs $(JOBS); build=$$?; \

@@ -6,7 +6,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from soko.cli_support import (
+    check_config_command,
+    config_gate,
+    guarded,
+    missing_raw_message,
+    say,
+)
 from soko.paths import processed_dir, project_root, raw_dir
+
+# Commands that run on the configuration: nothing starts while it has a mistake.
+CHECKED_COMMANDS = frozenset({"demo", "ingest", "build"})
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -27,6 +37,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from soko.pipeline.ingest import ingest
 
     raw, processed = Path(args.raw), Path(args.processed)
+    nothing = missing_raw_message(raw)
+    if nothing:
+        say(nothing)
+        return 2
     report = ingest(raw, processed)
     print(report.summary_ru())
     print(f"Канонические таблицы: {processed}")
@@ -58,6 +72,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from soko.build import build
 
     return build(year=args.year, jobs=args.jobs, only=args.only)
+
+
+def _cmd_check_config(args: argparse.Namespace) -> int:
+    return check_config_command(Path(args.config) if args.config else None)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -93,13 +111,26 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, default=2, help="параллельных процессов")
     b.add_argument("--only", default=None, help="строить только страницы, чьё имя содержит строку")
     b.set_defaults(func=_cmd_build)
+
+    c = sub.add_parser("check-config", help="проверить файлы конфигурации (config/)")
+    c.add_argument("--config", default=None, help="папка конфигурации (по умолчанию config/)")
+    c.set_defaults(func=_cmd_check_config)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     project_root()  # fail early and clearly when run outside a checkout
-    return int(args.func(args) or 0)
+
+    def run() -> int:
+        if args.command in CHECKED_COMMANDS:
+            gate = config_gate()
+            if gate:
+                return gate
+        return int(args.func(args) or 0)
+
+    processed = getattr(args, "processed", None)
+    return guarded(args.command, run, Path(processed) if processed else None)
 
 
 if __name__ == "__main__":

@@ -11,15 +11,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from soko.paths import config_dir
+from soko.settings import load_checked, schema_for
+from soko.settings.loading import load_checked_path, read_raw
+from soko.settings.region import RegionFile
+from soko.settings.scales import VprScalesFile
+from soko.settings.thresholds import ThresholdsFile
 
 
 def load_yaml(name: str, directory: Path | None = None) -> dict[str, Any]:
+    """The file's YAML as a plain mapping, checked first against its model in
+    ``soko.settings.SCHEMAS``: a mistake raises ``ConfigError`` with every problem in Russian
+    (a missing file: ``ConfigFileMissing``, also a ``FileNotFoundError``)."""
     path = (directory or config_dir()) / name
-    with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+    model = schema_for(name)
+    if model is not None:
+        load_checked_path(path, model)
+    return read_raw(path)
 
 
 @dataclass(frozen=True)
@@ -56,16 +64,15 @@ class RegionConfig:
 
 @lru_cache(maxsize=8)
 def _region(directory: Path) -> RegionConfig:
-    raw = load_yaml("region.yml", directory)
-    reg = raw["region"]
+    cfg = load_checked("region.yml", RegionFile, directory)
     return RegionConfig(
-        code=str(reg["code"]),
-        name=reg["name"],
-        name_genitive=reg.get("name_genitive", reg["name"]),
-        years=tuple(int(y) for y in raw.get("years", [])),
-        municipalities={str(m["code"]): m["name"] for m in raw["municipalities"]},
-        school_kinds=tuple(raw.get("school_kinds", RegionConfig.school_kinds)),
-        localities=tuple(raw.get("localities", RegionConfig.localities)),
+        code=cfg.region.code,
+        name=cfg.region.name,
+        name_genitive=cfg.region.name_genitive or cfg.region.name,
+        years=tuple(cfg.years),
+        municipalities={m.code: m.name for m in cfg.municipalities},
+        school_kinds=tuple(cfg.school_kinds),
+        localities=tuple(cfg.localities),
     )
 
 
@@ -74,13 +81,13 @@ def region(directory: Path | None = None) -> RegionConfig:
 
 
 @lru_cache(maxsize=8)
-def _vpr(directory: Path) -> dict[str, Any]:
-    return load_yaml("vpr_scales.yml", directory)
+def _vpr(directory: Path) -> VprScalesFile:
+    return load_checked("vpr_scales.yml", VprScalesFile, directory)
 
 
 def vpr_subjects(directory: Path | None = None) -> dict[str, str]:
     """Subject code -> Russian subject name."""
-    return dict(_vpr((directory or config_dir()).resolve())["subjects"])
+    return dict(_vpr((directory or config_dir()).resolve()).subjects)
 
 
 def vpr_subject_code(name: str, directory: Path | None = None) -> str | None:
@@ -95,12 +102,12 @@ def vpr_scale(
     year: int, subject: str, grade: int, directory: Path | None = None
 ) -> MarkScale | None:
     """The year's scale, or None when the config has none (the contract then rejects the file)."""
-    scales = _vpr((directory or config_dir()).resolve())["scales"]
+    scales = _vpr((directory or config_dir()).resolve()).scales
     try:
         entry = scales[int(year)][subject][int(grade)]
     except KeyError:
         return None
-    return MarkScale(max_score=int(entry["max"]), thresholds=tuple(entry["marks"]))  # type: ignore[arg-type]
+    return MarkScale(max_score=entry.max, thresholds=tuple(entry.marks))  # type: ignore[arg-type]
 
 
 def thresholds(directory: Path | None = None) -> dict[str, Any]:
@@ -108,7 +115,7 @@ def thresholds(directory: Path | None = None) -> dict[str, Any]:
 
 
 def min_group(directory: Path | None = None) -> int:
-    return int(thresholds(directory)["suppression"]["min_group"])
+    return load_checked("thresholds.yml", ThresholdsFile, directory).suppression.min_group
 
 
 def core_subjects(directory: Path | None = None) -> tuple[str, ...]:

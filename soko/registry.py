@@ -14,9 +14,11 @@ import importlib
 import pkgutil
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import cast
 
 import pandas as pd
+from pydantic import BaseModel
 
 import soko.procedures as procedures_pkg
 from soko import objectivity, school_classes
@@ -25,8 +27,12 @@ from soko.config import core_subjects
 from soko.derive import DerivedSpec
 from soko.indicators.cross import Comparison, Stage, compare_schools
 from soko.objectivity.evidence_tables import EVIDENCE_TABLE
+from soko.paths import config_dir
 from soko.procedure import Procedure
 from soko.schema import SCHEMAS
+from soko.settings import ConfigProblem, check_config, load_checked, register_schema
+from soko.settings.loading import display_name, problems_at
+from soko.settings.region import RegionFile
 from soko.unified import UNIFIED_RESULTS
 from soko.value_added import tables as va
 
@@ -47,6 +53,9 @@ def discover() -> tuple[Procedure, ...]:
     codes = [p.code for p in found]
     if len(set(codes)) != len(codes):
         raise RuntimeError(f"procedure codes repeat: {codes}")
+    for proc in found:  # a procedure's own configuration is checked at the door too
+        for name, model in proc.config_schemas.items():
+            register_schema(name, model)
     found.sort(key=lambda p: p.code != "vpr")  # stable: ВПР first, the rest by name
     return tuple(found)
 
@@ -63,6 +72,32 @@ def procedure_titles() -> dict[str, str]:
 def procedure_title(code: str) -> str:
     """«ВПР» for ``vpr``, «НИКО» for ``niko``, ...; the code itself when unknown."""
     return procedure_titles().get(code, code)
+
+
+def config_schemas() -> dict[str, type[BaseModel]]:
+    """Configuration files the procedures themselves declare: file name → model."""
+    return {name: m for p in discover() for name, m in p.config_schemas.items()}
+
+
+def check_configuration(directory: Path | None = None) -> list[ConfigProblem]:
+    """Every problem of every configuration file (core and the procedures' own), and the
+    rules that need to know which procedures exist (the comparisons' procedure codes)."""
+    folder = directory or config_dir()
+    problems = check_config(folder, extra=config_schemas())
+    if problems or not (folder / "region.yml").is_file():
+        return problems
+    region = load_checked("region.yml", RegionFile, folder)
+    known = [p.code for p in discover()]
+    issues = [
+        (
+            ("comparisons", i, part, "procedure"),
+            f"неизвестная процедура «{stage.procedure}» (есть: {', '.join(known)})",
+        )
+        for i, c in enumerate(region.comparisons)
+        for part, stage in (("earlier", c.earlier), ("later", c.later))
+        if stage.procedure not in known
+    ]
+    return problems_at(display_name(folder / "region.yml"), issues)
 
 
 def all_schemas() -> dict[str, dict[str, str]]:

@@ -73,13 +73,18 @@ def school_covariates(
     schools: pd.DataFrame,
     school_context: pd.DataFrame | None,
     other: dict[str, pd.Series],
+    *,
+    selective_kinds: tuple[str, ...] = SELECTIVE_KINDS,
+    basic_kinds: tuple[str, ...] = (BASIC_KIND,),
+    village_localities: tuple[str, ...] = (VILLAGE,),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per school: kind, village and other-procedure columns; per school × year: ИСБШ)."""
     base = pd.DataFrame({"school_code": schools["school_code"].astype(str)})
     kind = schools["kind"].astype(str)
-    base["selective"] = kind.isin(SELECTIVE_KINDS).to_numpy(dtype="float64")
-    base["basic"] = (kind == BASIC_KIND).to_numpy(dtype="float64")
-    base["village"] = (schools["locality"].astype(str) == VILLAGE).to_numpy(dtype="float64")
+    base["selective"] = kind.isin(selective_kinds).to_numpy(dtype="float64")
+    base["basic"] = kind.isin(basic_kinds).to_numpy(dtype="float64")
+    locality = schools["locality"].astype(str)
+    base["village"] = locality.isin(village_localities).to_numpy(dtype="float64")
     for name, series in other.items():
         values = base["school_code"].map(series).astype("float64")
         base[f"{name}_missing"] = values.isna().astype("float64")
@@ -101,16 +106,20 @@ def expectation_signal(
     rpr_results: pd.DataFrame | None = None,
     *,
     min_n: int = 10,
+    groups: dict[str, tuple[str, ...]] | None = None,
 ) -> pd.DataFrame:
     """Add ``expected_level``, ``level_residual`` and ``above_expectation_z`` to the unit
-    levels (columns ``year``, ``school_code``, ``n``, ``level``, ``level_var``)."""
+    levels (columns ``year``, ``school_code``, ``n``, ``level``, ``level_var``).
+
+    ``groups``: ``selective_kinds`` / ``basic_kinds`` / ``village_localities`` of
+    ``config/objectivity.yml`` (``expectation``); the module's constants by default."""
     other = {
         "oge": procedure_means(oge_results, "primary_score", ("year", "subject")),
         "ege": procedure_means(ege_results, "test_score", ("year", "subject")),
         "rpr": procedure_means(rpr_results, "primary_score", ("year", "subject", "grade")),
     }
     other = {k: v for k, v in other.items() if len(v)}
-    base, ctx = school_covariates(schools, school_context, other)
+    base, ctx = school_covariates(schools, school_context, other, **(groups or {}))
     frame = levels.merge(base, on="school_code", how="left")
     frame = frame.merge(ctx, on=["school_code", "year"], how="left")
     school_isbs = ctx.groupby("school_code")["isbs"].mean()

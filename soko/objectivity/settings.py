@@ -7,17 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from soko.config import load_yaml
+from soko.settings import objectivity as schema
 
-SIGNALS: tuple[str, ...] = (
-    "bunching",
-    "journal_above_vpr",
-    "vpr_above_journal",
-    "inverted_difficulty",
-    "above_expectation",
-    "jump_reversion",
-    "answer_similarity",
-    "person_fit",
-)
+SIGNALS: tuple[str, ...] = schema.SIGNALS  # the file's model rejects weights of other signals
 
 
 @dataclass(frozen=True)
@@ -32,12 +24,17 @@ class Settings:
     weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SIGNALS, 1.0))
     marker_z: float = 2.0
     evidence_z: float = 2.0
+    # school groups of the expected-result model (names as in region.yml)
+    selective_kinds: tuple[str, ...] = schema.DEFAULT_SELECTIVE_KINDS
+    basic_kinds: tuple[str, ...] = schema.DEFAULT_BASIC_KINDS
+    village_localities: tuple[str, ...] = schema.DEFAULT_VILLAGE_LOCALITIES
 
 
 def load_settings(directory: Path | None = None) -> Settings:
     """Settings from ``objectivity.yml`` (in ``directory`` or the project's ``config/``)."""
     raw = load_yaml("objectivity.yml", directory)
     minimum = raw.get("minimum", {})
+    expectation = raw.get("expectation", {})
     weights = {k: float(v) for k, v in raw.get("index", {}).get("weights", {}).items()}
     unknown = set(weights) - set(SIGNALS)
     if unknown:
@@ -56,4 +53,7 @@ def load_settings(directory: Path | None = None) -> Settings:
         weights={**dict.fromkeys(SIGNALS, 0.0), **weights} if weights else base.weights,
         marker_z=float(raw.get("marker", {}).get("index_z", base.marker_z)),
         evidence_z=float(raw.get("marker", {}).get("evidence_z", base.evidence_z)),
+        selective_kinds=tuple(expectation.get("selective_kinds", base.selective_kinds)),
+        basic_kinds=tuple(expectation.get("basic_kinds", base.basic_kinds)),
+        village_localities=tuple(expectation.get("village_localities", base.village_localities)),
     )

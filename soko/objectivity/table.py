@@ -78,6 +78,11 @@ def objectivity_signals(
         ege_results,
         rpr_results,
         min_n=settings.unit_n,
+        groups={
+            "selective_kinds": settings.selective_kinds,
+            "basic_kinds": settings.basic_kinds,
+            "village_localities": settings.village_localities,
+        },
     )
     jumps = jump_signal(units[[*UNIT_KEYS, "n", "level", "level_var"]], min_n=settings.unit_n)
     units = units.merge(

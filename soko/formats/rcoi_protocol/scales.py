@@ -18,6 +18,7 @@ import numpy as np
 
 from soko.config import load_yaml
 from soko.paths import config_dir
+from soko.settings import ConfigError
 
 SCALES_FILE = "gia_scales.yml"
 
@@ -182,7 +183,14 @@ def all_scales(procedure: str, directory: Path | None = None) -> list[GiaScale]:
 
 
 def check_config(directory: Path | None = None) -> list[str]:
-    """Inconsistencies of the scales file (for tests and for an analyst editing it)."""
+    """Inconsistencies of the scales file (for tests and for an analyst editing it).
+
+    The file's model (soko.settings.gia_scales) checks it when it is read; its problems come
+    back here as lines too."""
+    try:
+        _config((directory or config_dir()).resolve())
+    except ConfigError as err:
+        return [p.text() for p in err.problems]
     errors = []
     for procedure in ("oge", "ege"):
         for sc in all_scales(procedure, directory):
