@@ -14,6 +14,7 @@ from soko.cli_support import (
     say,
 )
 from soko.paths import processed_dir, project_root, raw_dir
+from soko.registry import discover
 
 # Commands that run on the configuration: nothing starts while it has a mistake.
 CHECKED_COMMANDS = frozenset({"demo", "ingest", "build"})
@@ -99,8 +100,9 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--kind",
         default=None,
-        help="registry | context | vpr | код процедуры (oge, ege, niko, rpr, pisa, survey); "
-        "по умолчанию — по папке и содержимому файла",
+        help="registry | context | код процедуры ("
+        + ", ".join(p.code for p in discover())
+        + "); по умолчанию — по папке и содержимому файла",
     )
     v.add_argument("--raw", default=str(raw_dir()))
     v.add_argument("--processed", default=str(processed_dir()))
