@@ -150,6 +150,9 @@ def derive_table(name: str, processed: str | Path) -> None:
 
 
 def load(name: str, processed: str | Path) -> pd.DataFrame:
+    from soko.pipeline.declared import check_read
+
+    check_read(name)  # in the build, a page reads only the tables pages.yml declares for it
     path = output_path(Path(processed), name)
     if not path.is_file():
         raise FileNotFoundError(

@@ -156,7 +156,9 @@ def sql(query: str, processed_dir: str | None = None, params: Any = None) -> pd.
     The base has student rows: show only aggregates, through ``show`` (which suppresses).
     """
     from soko.analytic_base import query as run
+    from soko.pipeline.declared import ANALYTIC_BASE, check_read
 
+    check_read(ANALYTIC_BASE)  # a page that queries the base declares `analytic_base`
     return run(query, processed_dir, params)
 
 
