@@ -15,10 +15,12 @@ import pandas as pd
 
 from soko import derive
 from soko.config import region
+from soko.declared_reads import ANALYTIC_BASE, kernel_env
 from soko.pages import PageRun, expand, load_pages, pages_file
 from soko.paths import notebooks_dir, processed_dir, project_root, reports_dir
+from soko.pipeline.analytic_base import BASE_FILE
 from soko.pipeline.derived import derive_table
-from soko.pipeline.graph import Graph, GraphResult, Task, TaskResult, run_graph
+from soko.pipeline.graph import Graph, GraphResult, Task, TaskResult, failure_causes, run_graph
 from soko.pipeline.notebooks import execute_notebook
 from soko.registry import derived_tables, discover
 from soko.report.html import render_page
@@ -39,20 +41,62 @@ class BuildPlan:
     title: str
 
 
+def main_tables() -> dict[str, str]:
+    """Procedure code -> its main canonical table (has ``year``), ВПР first."""
+    return {p.code: p.main_table for p in discover()}
+
+
+def _years_of(path: Path) -> set[int]:
+    if not path.is_file():
+        return set()
+    return {int(y) for y in pd.read_parquet(path, columns=["year"])["year"].dropna().unique()}
+
+
 def available_years(processed: Path) -> list[int]:
-    table = processed / "vpr_results.parquet"
-    if not table.is_file():
-        return []
-    years = pd.read_parquet(table, columns=["year"])["year"].unique()
-    return sorted(int(y) for y in years)
+    """Years with data of any procedure (a year with ОГЭ but no ВПР still has a compendium)."""
+    years: set[int] = set()
+    for table in main_tables().values():
+        years |= _years_of(Path(processed) / f"{table}.parquet")
+    return sorted(years)
+
+
+def _municipality_codes(processed: Path, table: str, year: int) -> set[str]:
+    """Municipalities with rows of ``table`` in ``year``: from its ``municipality_code``, or
+    through ``schools`` (school_code -> municipality_code) when it has school codes only."""
+    import pyarrow.parquet as pq
+
+    path = processed / f"{table}.parquet"
+    if not path.is_file():
+        return set()
+    columns = set(pq.read_schema(path).names)
+    if "municipality_code" in columns:
+        rows = pd.read_parquet(path, columns=["year", "municipality_code"])
+        return set(rows.loc[rows["year"] == year, "municipality_code"].dropna().astype(str))
+    schools = processed / "schools.parquet"
+    if "school_code" not in columns or not schools.is_file():
+        return set()
+    rows = pd.read_parquet(path, columns=["year", "school_code"])
+    codes = set(rows.loc[rows["year"] == year, "school_code"].dropna())
+    registry = pd.read_parquet(schools, columns=["school_code", "municipality_code"])
+    found = registry.loc[registry["school_code"].isin(codes), "municipality_code"]
+    return set(found.dropna().astype(str))
+
+
+def municipalities_by_procedure(processed: Path, year: int) -> dict[str, set[str]]:
+    """Procedure code -> municipalities with its data in ``year`` (procedures without any are
+    left out)."""
+    found = {
+        code: _municipality_codes(Path(processed), table, year)
+        for code, table in main_tables().items()
+    }
+    return {code: codes for code, codes in found.items() if codes}
 
 
 def municipalities_in(processed: Path, year: int) -> dict[str, str]:
-    """Municipalities with results that year, in config order, with their names."""
-    results = pd.read_parquet(
-        processed / "vpr_results.parquet", columns=["year", "municipality_code"]
-    )
-    present = set(results.loc[results["year"] == year, "municipality_code"].dropna())
+    """Municipalities with results of any procedure that year, in config order, with names."""
+    present: set[str] = set()
+    for codes in municipalities_by_procedure(processed, year).values():
+        present |= codes
     names = region().municipalities
     ordered = [c for c in names if c in present] + sorted(present - set(names))
     return {c: names.get(c, c) for c in ordered}
@@ -60,13 +104,20 @@ def municipalities_in(processed: Path, year: int) -> dict[str, str]:
 
 def procedures_in(processed: Path, year: int) -> set[str]:
     """Procedures with data in ``year``: a page is built only where its procedure has data."""
-    mains = {p.code: p.main_table for p in discover()}
-    present = set()
-    for code, table in mains.items():
-        path = processed / f"{table}.parquet"
-        if path.is_file() and (pd.read_parquet(path, columns=["year"])["year"] == year).any():
-            present.add(code)
-    return present
+    return {
+        code
+        for code, table in main_tables().items()
+        if year in _years_of(Path(processed) / f"{table}.parquet")
+    }
+
+
+def read_paths(processed: Path, reads: tuple[str, ...]) -> tuple[Path, ...]:
+    """The files behind a page's ``reads``: derived tables, and the analytic base."""
+    processed = Path(processed)
+    return tuple(
+        processed / BASE_FILE if name == ANALYTIC_BASE else derive.output_path(processed, name)
+        for name in reads
+    )
 
 
 def plan(
@@ -78,7 +129,6 @@ def plan(
 ) -> BuildPlan:
     title, specs = load_pages(pages or pages_file())
     graph = Graph()
-    derived_outputs: list[Path] = []
     for spec in derived_tables():
         out = derive.output_path(processed, spec.name)
         graph.add(
@@ -90,9 +140,14 @@ def plan(
                 outputs=(out,),
             )
         )
-        derived_outputs.append(out)
 
-    runs = expand(specs, year, municipalities_in(processed, year), procedures_in(processed, year))
+    runs = expand(
+        specs,
+        year,
+        municipalities_in(processed, year),
+        procedures_in(processed, year),
+        municipalities_by_procedure(processed, year),
+    )
     year_dir = reports / str(year)
     executed_dir = processed / "notebooks" / str(year)
     html: dict[str, Path] = {}
@@ -108,8 +163,8 @@ def plan(
                 name=f"notebook:{run.name}",
                 action=execute_notebook,
                 args=(template, executed, run.parameters(processed)),
-                kwargs={"cwd": notebooks_dir()},
-                inputs=(template, *derived_outputs),
+                kwargs={"cwd": notebooks_dir(), "env": kernel_env(run.spec.id, run.spec.reads)},
+                inputs=(template, *read_paths(processed, run.spec.reads)),
                 outputs=(executed,),
             )
         )
@@ -131,12 +186,46 @@ def plan(
     return BuildPlan(year=year, graph=graph, runs=runs, html=html, title=title)
 
 
+#: Longest error line quoted in the index for a page that was not built.
+MAX_REASON_CHARS = 240
+
+
+def _cause_ru(res: TaskResult) -> str:
+    lines = (res.error or "").strip().splitlines()
+    first = lines[0] if lines else "нет описания"
+    if len(first) > MAX_REASON_CHARS:
+        first = first[: MAX_REASON_CHARS - 1] + "…"
+    kind, _, target = res.name.partition(":")
+    if kind == "derive":
+        return f"не удалось вычислить таблицу {target} — {first}"
+    if kind == "notebook":
+        return f"ошибка при выполнении страницы — {first}"
+    if kind == "render":
+        return f"ошибка при оформлении страницы — {first}"
+    return f"ошибка в задаче «{res.name}» — {first}"
+
+
+def not_built_reason(graph: Graph, result: GraphResult, task: str) -> str | None:
+    """Why ``task`` (a page's render task) did not succeed, in Russian, for the index:
+    the derived tables, notebook or rendering that failed upstream of it."""
+    causes = failure_causes(graph, result, task)
+    if not causes:
+        return None
+    shown = [_cause_ru(c) for c in causes[:3]]
+    if len(causes) > 3:
+        shown.append(f"и ещё {len(causes) - 3}")
+    return "; ".join(shown)
+
+
 def write_indexes(bp: BuildPlan, result: GraphResult, reports: Path) -> Path:
     entries = []
     for run in bp.runs:
         task = f"render:{run.name}"
+        reason = None
         if task in bp.graph:
             status = result.status(task)
+            if status != "ok":
+                reason = not_built_reason(bp.graph, result, task)
         else:
             status = "ok" if bp.html[run.name].is_file() else "missing"
         entries.append(
@@ -145,6 +234,7 @@ def write_indexes(bp: BuildPlan, result: GraphResult, reports: Path) -> Path:
                 label=run.title,
                 href=bp.html[run.name].name,
                 status=None if status == "ok" else "не построено",
+                reason=reason,
             )
         )
     year_dir = reports / str(bp.year)

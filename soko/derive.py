@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from soko.declared_reads import check_read
+
 DERIVED = "derived"
 
 
@@ -41,6 +43,7 @@ def output_path(processed: Path, name: str) -> Path:
 
 
 def load(name: str, processed: str | Path) -> pd.DataFrame:
+    check_read(name)  # in the build, a page reads only the tables pages.yml declares for it
     path = output_path(Path(processed), name)
     if not path.is_file():
         raise FileNotFoundError(

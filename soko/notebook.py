@@ -15,6 +15,7 @@ import pandas as pd
 
 from soko import derive
 from soko.config import MarkScale, region
+from soko.declared_reads import ANALYTIC_BASE, check_read
 from soko.formats.fisoko_workbook import layout_for
 from soko.page import (
     Context,
@@ -104,4 +105,5 @@ def sql(query_text: str, processed_dir: str | None = None, params: Any = None) -
 
     The base has student rows: show only aggregates, through ``show`` (which suppresses).
     """
+    check_read(ANALYTIC_BASE)  # a page that queries the base declares `analytic_base`
     return query(query_text, processed_dir, params)

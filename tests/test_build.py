@@ -88,9 +88,9 @@ def test_a_failing_page_does_not_stop_the_others(small_region: SmallRegion, tmp_
     pages.write_text(
         "title: Тест\npages:\n"
         "  - {id: broken, template: does_not_exist.ipynb, title: Сломанная, section: Регион,"
-        " scope: region}\n"
+        " scope: region, reads: []}\n"
         "  - {id: vpr_region, template: vpr_region.ipynb, title: Регион, section: Регион,"
-        " scope: region}\n",
+        " scope: region, reads: [vpr_marks, vpr_tasks, vpr_journal, vpr_scores]}\n",
         encoding="utf-8",
     )
     from soko.build import write_indexes

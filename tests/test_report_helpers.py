@@ -156,7 +156,9 @@ def test_pages_expand_to_region_and_each_municipality(tmp_path: Path) -> None:
     assert runs[1].parameters(tmp_path)["municipality"] == "01"
     assert expand(specs, 2026, {"01": "Первый"}, {"no_such"}) == []  # no data, no pages
     bad = tmp_path / "p.yml"
-    bad.write_text("pages:\n  - {id: x, template: a.ipynb, title: t, section: s, scope: school}\n")
+    bad.write_text(
+        "pages:\n  - {id: x, template: a.ipynb, title: t, section: s, scope: school, reads: []}\n"
+    )
     with pytest.raises(ValueError, match="scope"):
         load_pages(bad)
 

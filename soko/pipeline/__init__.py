@@ -10,6 +10,7 @@ from soko.pipeline.graph import (
     Task,
     TaskResult,
     execute_task,
+    failure_causes,
     run_graph,
 )
 from soko.pipeline.notebooks import execute_notebook
@@ -22,5 +23,6 @@ __all__ = [
     "TaskResult",
     "execute_notebook",
     "execute_task",
+    "failure_causes",
     "run_graph",
 ]

@@ -251,6 +251,32 @@ class GraphResult:
         return "\n".join(lines)
 
 
+def failure_causes(graph: Graph, result: GraphResult, name: str) -> list[TaskResult]:
+    """The failed tasks that kept ``name`` from succeeding, in run order.
+
+    A failed task is its own cause; a skipped task's causes are those of its dependencies
+    that did not succeed, followed upstream to the tasks that really failed (a page skipped
+    because ``school_classes`` was skipped because ``va_schools`` failed: ``va_schools``).
+    A task that succeeded, or is not in the result, has none.
+    """
+    deps = graph.dependencies()
+    order = list(result.tasks)
+    found: dict[str, TaskResult] = {}
+    seen: set[str] = set()
+    stack = [name]
+    while stack:
+        current = stack.pop()
+        if current in seen or current not in result.tasks:
+            continue
+        seen.add(current)
+        res = result.tasks[current]
+        if res.status == "failed":
+            found[current] = res
+        elif res.status == "skipped":
+            stack.extend(d for d in deps.get(current, ()) if d in result.tasks)
+    return sorted(found.values(), key=lambda r: order.index(r.name))
+
+
 def _seconds_ru(seconds: float) -> str:
     return f"{seconds:.1f}".replace(".", ",") + " с"
 

@@ -23,8 +23,9 @@ class PageEntry:
 
     ``href`` is relative to the year folder (``region.html``, ``mun/12.html``). ``status``
     ``None`` or ``"ok"`` means built; anything else (``"failed"``, ``"skipped"``, …) lists
-    the page as «не построено» without a link, as does a missing target file. ``note`` is an
-    optional short remark shown next to the entry.
+    the page as «не построено» without a link, as does a missing target file. ``reason`` says
+    why a page was not built («не удалось вычислить таблицу va_schools — …»), shown after
+    «не построено». ``note`` is an optional short remark shown next to the entry.
     """
 
     section: str
@@ -32,6 +33,7 @@ class PageEntry:
     href: str
     status: str | None = None
     note: str | None = None
+    reason: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,7 +79,13 @@ def _sections(pages: Iterable[PageEntry], year_dir: Path) -> list[tuple[str, lis
     for page in pages:
         built = page.ok and _target_exists(year_dir, page.href)
         grouped.setdefault(page.section, []).append(
-            {"label": page.label, "href": page.href, "built": built, "note": page.note}
+            {
+                "label": page.label,
+                "href": page.href,
+                "built": built,
+                "note": page.note,
+                "reason": None if built else page.reason,
+            }
         )
     return list(grouped.items())
 
