@@ -10,6 +10,10 @@ derived table (parquet), the canonical tables and every page's text (HTML withou
 images and scripts: charts are compared through the tables they draw). ``compare`` prints,
 per table and per page, equal or what differs, and exits 1 on any difference, so that a
 refactor either changes nothing or every difference is explained in its commit.
+
+Build both with the same pseudonym salt (``SOKO_PSEUDONYM_SALT_FILE`` pointing at the first
+checkout's ``.secrets/`` salt): otherwise ОГЭ/ЕГЭ ``participant_id`` differ by design, and
+with them the order of rows summed in cross-procedure means (differences of ~1e-16).
 """
 
 from __future__ import annotations
