@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from soko import derive
-from soko.config import MarkScale, region
+from soko.config import MarkScale, min_group, region
 from soko.declared_reads import ANALYTIC_BASE, check_read
 from soko.formats.fisoko_workbook import layout_for
 from soko.page import (
@@ -47,6 +47,7 @@ __all__ = [
     "first_municipality",
     "labelled_table",
     "load",
+    "min_group",
     "procedure_context",
     "say",
     "scale",
