@@ -87,6 +87,19 @@ def test_group_estimates_match_the_estimators() -> None:
     assert quarters["n"].sum() == 80 and len(quarters) == 4
 
 
+def test_reporting_rule_comes_from_the_configuration() -> None:
+    """config/pisa.yml `report_min_students` / `report_min_schools` (PISA: 30 and 5)."""
+    from dataclasses import replace
+
+    data = students(same_pvs=False)
+    loose = replace(SETTINGS, report_min_students=20, report_min_schools=2)
+    table = group_estimates(data, SCHOOLS, loose)
+    village = table.query("domain == 'read' and group == 'Село'").iloc[0]
+    assert (village["n"], village["n_schools"], village["reportable"]) == (20, 2, True)
+    strict = replace(SETTINGS, report_min_students=81)
+    assert not group_estimates(data, SCHOOLS, strict)["reportable"].any()
+
+
 def test_levels_by_hand_with_identical_pvs() -> None:
     data = students()
     table = levels(data)

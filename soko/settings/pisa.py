@@ -42,6 +42,8 @@ class PisaFile(Model):
     escs_range: Range
     baseline_level: Label
     domains: Annotated[dict[Label, Domain], Field(min_length=1)]
+    report_min_students: Positive = 30
+    report_min_schools: Positive = 5
     municipality_min_schools: Positive
     municipality_min_students: Positive
 

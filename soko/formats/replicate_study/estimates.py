@@ -41,9 +41,6 @@ GROUP_TYPE_LABELS = {
     "locality": "Тип местности",
     "escs_quarter": "Социально-экономический статус (ESCS)",
 }
-# PISA's reporting rule: estimates on fewer students or schools are not reported.
-MIN_STUDENTS = 30
-MIN_SCHOOLS = 5
 Z95 = 1.96
 
 
@@ -118,7 +115,8 @@ def group_estimates(
                         "mean_se": float(mean.se),
                         "share_below_baseline": float(below.estimate),
                         "share_below_baseline_se": float(below.se),
-                        "reportable": n >= MIN_STUDENTS and n_schools >= MIN_SCHOOLS,
+                        "reportable": n >= settings.report_min_students
+                        and n_schools >= settings.report_min_schools,
                     }
                 )
     table = pd.DataFrame(rows, columns=_ESTIMATE_COLUMNS)

@@ -46,6 +46,8 @@ class PisaSettings:
     domains: dict[str, Domain]
     municipality_min_schools: int
     municipality_min_students: int
+    report_min_students: int = 30  # PISA's reporting rule for a group's estimate
+    report_min_schools: int = 5
 
     def baseline_cut(self, domain: str) -> float:
         return self.domains[domain].levels[self.baseline_level]
@@ -89,6 +91,8 @@ def _settings(directory: Path) -> PisaSettings:
         domains=domains,
         municipality_min_schools=int(raw["municipality_min_schools"]),
         municipality_min_students=int(raw["municipality_min_students"]),
+        report_min_students=int(raw.get("report_min_students", 30)),
+        report_min_schools=int(raw.get("report_min_schools", 5)),
     )
 
 
