@@ -16,6 +16,8 @@ import yaml
 from soko.declared_reads import ANALYTIC_BASE
 from soko.paths import project_root
 from soko.registry import derived_tables
+from soko.settings.errors import ConfigError, ConfigProblem
+from soko.settings.loading import display_name
 
 SCOPES = ("region", "municipality")
 
@@ -104,8 +106,23 @@ def load_pages(
     """Read and check the declaration; return the compendium title and the page specs.
 
     ``known``: the table names a page may declare in ``reads`` (default ``known_tables()``).
+    A mistake in the file is the user's: :class:`ConfigError` with a Russian line naming the
+    file (the command prints it and exits 2, no traceback).
     """
     path = path or pages_file()
+    try:
+        return _load_pages(path, known)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = ConfigProblem(display_name(path), (), "ошибка синтаксиса YAML", line)
+        raise ConfigError([problem]) from exc
+    except ValueError as exc:
+        message = str(exc).removeprefix(f"{path.name}: ")
+        raise ConfigError([ConfigProblem(display_name(path), (), message)]) from exc
+
+
+def _load_pages(path: Path, known: Iterable[str] | None) -> tuple[str, list[PageSpec]]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     known = known_tables() if known is None else frozenset(known)
     specs: list[PageSpec] = []

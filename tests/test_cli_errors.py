@@ -140,3 +140,18 @@ def test_unexpected_error_goes_to_a_log(
     assert log.name.startswith("soko-ingest-") and log.suffix == ".log"
     logged = log.read_text(encoding="utf-8")
     assert "Traceback" in logged and "RuntimeError: сломалось внутри" in logged
+
+
+def test_broken_pages_yml_is_a_users_mistake(project: Path, capsys) -> None:
+    """A mistake in pipelines/pages.yml: a Russian line naming the file, exit 2, no traceback."""
+    from soko.pages import load_pages
+
+    pages = project / "pipelines" / "pages.yml"
+    pages.parent.mkdir(parents=True, exist_ok=True)
+    pages.write_text("title: x\npages:\n  - id: a\n    scope: [\n", encoding="utf-8")
+    with pytest.raises(ValueError) as err:  # ConfigError is a ValueError
+        load_pages(pages)
+    assert "pipelines/pages.yml" in str(err.value) and "синтаксиса YAML" in str(err.value)
+    pages.write_text("title: x\npages:\n  - id: a\n    template: t.ipynb\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="нет полей"):
+        load_pages(pages)
