@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from soko.formats.rcoi_protocol.ingest import ingest_gia
-from soko.formats.rcoi_protocol.kinds import EGE, OGE, GiaKind
+from soko.formats.rcoi_protocol.kinds import GiaKind
+from soko.procedures.ege import KIND as EGE
+from soko.procedures.oge import KIND as OGE
 from tests.gia_files import (
     EGE_HEADER,
     OGE_HEADER,

@@ -15,8 +15,11 @@ from soko.config import region
 from soko.demo.model import SIZES, ModelParams
 from soko.demo.registry import build_schools
 from soko.formats.rcoi_protocol.demo import generate
-from soko.formats.rcoi_protocol.kinds import EGE, OGE
 from soko.procedure import DemoContext
+from soko.procedures.ege import DEMO as EGE_DEMO
+from soko.procedures.ege import KIND as EGE
+from soko.procedures.oge import DEMO as OGE_DEMO
+from soko.procedures.oge import KIND as OGE
 from tests.conftest import SmallRegion
 
 SEED = 20260415
@@ -43,7 +46,7 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
     runs = []
     for name, seed in (("a", SEED), ("b", SEED), ("c", SEED + 1)):
         ctx = _context(tmp_path / name, seed)
-        files = generate(OGE, ctx) + generate(EGE, ctx)
+        files = generate(OGE, ctx, OGE_DEMO) + generate(EGE, ctx, EGE_DEMO)
         runs.append(_hashes(files, ctx.out))
     assert runs[0] == runs[1]
     assert len(runs[0]) == 24  # 3 years × 4 subjects × 2 procedures
@@ -57,7 +60,7 @@ def test_stale_generated_files_are_removed_others_kept(tmp_path: Path) -> None:
     for path in (stale, foreign):
         path.parent.mkdir(parents=True)
         path.write_text("x", encoding="utf-8")
-    generate(OGE, ctx)
+    generate(OGE, ctx, OGE_DEMO)
     assert not stale.exists() and foreign.exists()
 
 

@@ -9,12 +9,14 @@ import pytest
 
 from soko.formats.rcoi_protocol.indicators import (
     band_labels,
-    ege_scores_table,
-    ege_stats,
-    oge_marks_table,
+    marks_table,
+    score_stats,
+    scores_table,
 )
-from soko.formats.rcoi_protocol.unified import ege_unified, oge_unified
+from soko.formats.rcoi_protocol.unified import unified_results
+from soko.procedures.ege import KIND as EGE_KIND
 from soko.procedures.ege import PROCEDURE as EGE_PROCEDURE
+from soko.procedures.oge import KIND as OGE_KIND
 from soko.procedures.oge import PROCEDURE as OGE_PROCEDURE
 from soko.unified import UNIFIED_RESULTS
 
@@ -55,7 +57,7 @@ OGE = _results(
 
 @pytest.fixture(scope="module")
 def oge() -> pd.DataFrame:
-    table = oge_marks_table(OGE, SCHOOLS)
+    table = marks_table(OGE_KIND, OGE, SCHOOLS)
     return table.set_index(["level", "unit_code", "year"])
 
 
@@ -115,11 +117,11 @@ EGE = _results(
 
 @pytest.fixture(scope="module")
 def ege() -> pd.DataFrame:
-    return ege_scores_table(EGE, SCHOOLS).set_index(["level", "unit_code", "year", "subject"])
+    return scores_table(EGE_KIND, EGE, SCHOOLS).set_index(["level", "unit_code", "year", "subject"])
 
 
 def test_bands_are_fipi_s() -> None:
-    assert band_labels() == ["0–20", "21–40", "41–60", "61–80", "81–100"]
+    assert band_labels(EGE_KIND) == ["0–20", "21–40", "41–60", "61–80", "81–100"]
 
 
 def test_ege_school_rows(ege: pd.DataFrame) -> None:
@@ -153,17 +155,17 @@ def test_ege_roll_up_and_dynamics(ege: pd.DataFrame) -> None:
 
 
 def test_ege_stats_groups_any_way() -> None:
-    by_subject = ege_stats(EGE[EGE["year"] == 2026], ["subject"]).set_index("subject")
+    by_subject = score_stats(EGE_KIND, EGE[EGE["year"] == 2026], ["subject"]).set_index("subject")
     assert by_subject.loc["ru", "n"] == 6 and by_subject.loc["ob", "n"] == 3
 
 
 def test_unified_rows() -> None:
-    u = oge_unified({"oge_results": OGE})
+    u = unified_results(OGE_KIND, {"oge_results": OGE})
     assert list(u.columns) == list(UNIFIED_RESULTS)
     assert set(u["procedure"]) == {"oge"} and set(u["grade"]) == {9}
     assert u["passed"].tolist() == (OGE["mark"] >= 3).tolist()
     assert u["scaled_score"].isna().all() and u["max_primary_score"].iloc[0] == 31
-    e = ege_unified({"ege_results": EGE})
+    e = unified_results(EGE_KIND, {"ege_results": EGE})
     assert set(e["procedure"]) == {"ege"} and e["mark"].isna().all()
     assert e["scaled_score"].tolist()[:7] == [20, 30, 81, 100, 41, 42, 90]
     assert e["passed"].tolist()[:7] == [False, True, True, True, False, True, True]

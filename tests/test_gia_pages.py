@@ -15,6 +15,8 @@ from soko.formats.rcoi_protocol import commentary, pages
 from soko.formats.rcoi_protocol.labels import rename
 from soko.pipeline.derived import derive_table
 from soko.pipeline.notebooks import execute_notebook
+from soko.procedures.ege import KIND as EGE
+from soko.procedures.oge import KIND as OGE
 from soko.registry import discover
 from tests.conftest import SmallRegion
 
@@ -44,14 +46,14 @@ def test_oge_summary_compares_with_the_region_and_skips_small_groups() -> None:
             (2026, "ma", "Математика", 500, 0.06, 0.94, 0.65, 10, 0.02),
         ]
     )
-    text = commentary.oge_summary(unit, region, "Район", 2026)
+    text = commentary.marks_summary(OGE, unit, region, "Район", 2026)
     assert text.startswith("Район, ОГЭ-2026: 100 результатов по 2 предметам.")
     assert f"Русский язык — 90,0{NB}% (регион 88,0{NB}%)" in text
     assert f"Математика — 95,0{NB}% (регион 94,0{NB}%)" in text
     assert f"Больше всего отметок «2» — Русский язык: 10,0{NB}%" in text
     assert f"Математика: 5,0{NB}% участников набрали баллы на «3»" in text
     assert "История" not in text
-    small = commentary.oge_summary(unit[unit["n"] < 5], None, "Район", 2026)
+    small = commentary.marks_summary(OGE, unit[unit["n"] < 5], None, "Район", 2026)
     assert "не менее 5" in small and "%" not in small
 
 
@@ -69,7 +71,7 @@ def test_ege_summary_minimums_and_high_scorers() -> None:
             "n_100": [1, 0, 1],
         }
     )
-    text = commentary.ege_summary(unit, None, "Регион", 2026)
+    text = commentary.scores_summary(EGE, unit, None, "Регион", 2026)
     assert "Регион, ЕГЭ-2026: 80 результатов по 2 предметам." in text
     assert "Средний тестовый балл: Русский язык — 70,3, Обществознание — 55,0." in text
     assert f"Не набрали минимального балла: Обществознание — 20,0{NB}%." in text
@@ -117,13 +119,13 @@ def test_tables_are_suppressed_and_labelled(monkeypatch: pytest.MonkeyPatch) -> 
             "share_below_min": [0.05, 0.0],
         }
     )
-    page = pages.GiaPage(ctx=None, kind=pages.KINDS["ege"], table=table)  # type: ignore[arg-type]
+    page = pages.GiaPage(ctx=None, kind=EGE, table=table)  # type: ignore[arg-type]
     pages.show(page, table, ["label", "n", "mean_test_score", "share_below_min"])
     html = shown[0]
     assert "Средний тестовый балл" in html and "Ниже минимального балла, %" in html
     assert "64,3" in html and f"5,0{NB}%" in html
     assert "История" in html and "99,0" not in html and "&lt;5" in html
-    renamed = rename(pd.DataFrame(columns=["share_band5", "share_high_change"]), "ege")
+    renamed = rename(pd.DataFrame(columns=["share_band5", "share_high_change"]), EGE)
     assert list(renamed.columns) == [
         "81–100 баллов, %",
         "Высокобалльники (81–100): изменение, п. п.",

@@ -13,10 +13,12 @@ from soko.formats.rcoi_protocol import scales
 from soko.formats.rcoi_protocol.answers import parse_answers
 from soko.formats.rcoi_protocol.demo import calibrate, pass_score
 from soko.paths import config_dir
+from soko.procedures.ege import KIND as EGE
+from soko.procedures.oge import KIND as OGE
 
 
 def _oge_ma_points(short: str, long: str) -> dict[str, np.ndarray]:
-    sc = scales.scale("oge", 2026, "ma")
+    sc = scales.scale(OGE, 2026, "ma")
     parsed = parse_answers(
         pd.Series([short]),
         pd.Series([long]),
@@ -29,10 +31,10 @@ def _oge_ma_points(short: str, long: str) -> dict[str, np.ndarray]:
 
 
 def test_config_is_consistent() -> None:
-    assert scales.check_config() == []
-    assert {s.subject for s in scales.all_scales("oge")} >= {"ru", "ma"}
-    assert {s.subject for s in scales.all_scales("ege")} >= {"ru", "ma"}
-    assert [sc.year for sc in scales.all_scales("oge") if sc.subject == "ma"] == [2024, 2025, 2026]
+    assert scales.check_config((OGE, EGE)) == []
+    assert {s.subject for s in scales.all_scales(OGE)} >= {"ru", "ma"}
+    assert {s.subject for s in scales.all_scales(EGE)} >= {"ru", "ma"}
+    assert [sc.year for sc in scales.all_scales(OGE) if sc.subject == "ma"] == [2024, 2025, 2026]
 
 
 def test_config_check_finds_errors(tmp_path: Path) -> None:
@@ -40,7 +42,7 @@ def test_config_check_finds_errors(tmp_path: Path) -> None:
     raw["oge"]["scales"][2026]["ma"] = {**raw["oge"]["scales"][2026]["ma"], "marks": [8, 22, 15]}
     raw["ege"]["scales"][2026]["ru"] = {**raw["ege"]["scales"][2026]["ru"], "test_scores": [0, 1]}
     (tmp_path / "gia_scales.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
-    errors = scales.check_config(tmp_path)
+    errors = scales.check_config((OGE, EGE), tmp_path)
     # the file's model (soko.settings.gia_scales) finds them when the file is read
     text = "\n".join(errors)
     assert "oge → scales → 2026 → ma → marks: пороги отметок должны возрастать" in text
@@ -48,17 +50,17 @@ def test_config_check_finds_errors(tmp_path: Path) -> None:
 
 
 def test_structure_and_maxima_from_the_decree_examples() -> None:
-    ma = scales.scale("oge", 2026, "ma")
+    ma = scales.scale(OGE, 2026, "ma")
     assert ma.max_score == 31 and ma.marks == (8, 15, 22)
     assert ma.short_labels[0] == "1" and ma.long_labels == ("20", "21", "22", "23", "24", "25")
-    ru = scales.scale("oge", 2026, "ru")
+    ru = scales.scale(OGE, 2026, "ru")
     assert ru.max_score == 33 and ru.marks == (15, 23, 29) and ru.short_labels[0] == "2"
-    hi = scales.scale("oge", 2024, "hi")
+    hi = scales.scale(OGE, 2024, "hi")
     assert hi.max_score == 37 and hi.marks == (11, 21, 30)
-    assert scales.scale("oge", 2030, "ma") is None and scales.scale("oge", 2026, "xx") is None
-    ege_ma = scales.scale("ege", 2026, "ma")
+    assert scales.scale(OGE, 2030, "ma") is None and scales.scale(OGE, 2026, "xx") is None
+    ege_ma = scales.scale(EGE, 2026, "ma")
     assert ege_ma.max_score == 32 and ege_ma.certificate_min == 27
-    assert scales.subject_by_rcoi("oge")["2"] == "ma"
+    assert scales.subject_by_rcoi(OGE)["2"] == "ma"
 
 
 @pytest.mark.parametrize(
@@ -76,14 +78,14 @@ def test_structure_and_maxima_from_the_decree_examples() -> None:
     ],
 )
 def test_oge_maths_geometry_condition(short: str, long: str, primary: int, mark: int) -> None:
-    sc = scales.scale("oge", 2026, "ma")
+    sc = scales.scale(OGE, 2026, "ma")
     points = _oge_ma_points(short, long)
     assert sum(float(v[0]) for v in points.values()) == primary
     assert sc.marks_for(np.array([primary]), points).tolist() == [mark]
 
 
 def test_oge_russian_literacy_lowers_five_to_four_and_four_to_three() -> None:
-    sc = scales.scale("oge", 2026, "ru")
+    sc = scales.scale(OGE, 2026, "ru")
     literacy = np.array([5.0, 3.0, 8.0])  # ГК1-ГК4 in total, spread evenly
     points = {t: literacy / 4 if t.startswith("ГК") else np.zeros(3) for t in sc.task_max}
     # row 0: 30 points, ГК 5 (< 6) → «4»; row 1: 25 points, ГК 3 (< 4) → «3»; row 2: 30, ГК 8
@@ -91,20 +93,20 @@ def test_oge_russian_literacy_lowers_five_to_four_and_four_to_three() -> None:
 
 
 def test_threshold_marks_ignore_conditions_and_missing_scores() -> None:
-    sc = scales.scale("oge", 2026, "ma")
+    sc = scales.scale(OGE, 2026, "ma")
     got = sc.threshold_marks(np.array([0, 7, 8, 14, 15, 21, 22, 31, np.nan]))
     assert got[:-1].tolist() == [2, 2, 3, 3, 4, 4, 5, 5] and np.isnan(got[-1])
 
 
 def test_ege_primary_to_test_score() -> None:
-    ru = scales.scale("ege", 2026, "ru")
+    ru = scales.scale(EGE, 2026, "ru")
     got = ru.test_scores_for(np.array([0, 10, 32, 50, 51, -1, 2.5]))
     assert got[:4].tolist() == [0, 24, 69, 100]
     assert np.isnan(got[4:]).all()  # outside the table: no test score
-    ma = scales.scale("ege", 2024, "ma")
+    ma = scales.scale(EGE, 2024, "ma")
     assert ma.test_scores_for(np.array([5, 30, 32])).tolist() == [27, 100, 100]
     assert (ru.minimum, ru.university_min) == (24, 36)
-    ob = scales.scale("ege", 2026, "ob")
+    ob = scales.scale(EGE, 2026, "ob")
     assert (ob.certificate_min, ob.minimum) == (None, 42)
 
 
@@ -128,9 +130,9 @@ def test_answer_strings_parse_points_and_flag_each_problem() -> None:
 
 
 def test_pass_score_and_calibration() -> None:
-    assert pass_score(scales.scale("oge", 2026, "ma")) == 8
-    assert pass_score(scales.scale("ege", 2026, "ru")) == 10  # test score 24
-    assert pass_score(scales.scale("ege", 2026, "ob")) == 21  # no certificate: university 42
+    assert pass_score(scales.scale(OGE, 2026, "ma")) == 8
+    assert pass_score(scales.scale(EGE, 2026, "ru")) == 10  # test score 24
+    assert pass_score(scales.scale(EGE, 2026, "ob")) == 21  # no certificate: university 42
     from soko.formats.rcoi_protocol.demo import Blueprint
 
     bp = Blueprint(np.array([0.0, 1.0]), np.array([1.0, 1.0]), np.array([1, 1]))

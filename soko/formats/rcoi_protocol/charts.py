@@ -9,16 +9,17 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from soko.formats.rcoi_protocol.indicators import band_labels
+from soko.formats.rcoi_protocol.kinds import GiaKind
 from soko.plots import drop_small, stacked_shares
 
 BAND_COLORS = ("#c0392b", "#f0b27a", "#d5dbdb", "#7fb3d5", "#1f618d")
 
 
 def band_distribution(
-    table: pd.DataFrame, *, label_column: str = "label", title: str = ""
+    kind: GiaKind, table: pd.DataFrame, *, label_column: str = "label", title: str = ""
 ) -> Figure:
-    """ЕГЭ test-score bands (0–20 … 81–100) per row, as 100 % bars."""
-    names = band_labels()
+    """Test-score bands (0–20 … 81–100) per row, as 100 % bars."""
+    names = band_labels(kind)
     parts = [
         (f"share_band{i}", BAND_COLORS[(i - 1) % len(BAND_COLORS)], name)
         for i, name in enumerate(names, start=1)

@@ -1,4 +1,4 @@
-"""Short Russian commentary on ОГЭ and ЕГЭ results, generated from the indicator rows.
+"""Short Russian commentary on a protocol kind's results, generated from the indicator rows.
 
 Every sentence reads derived rows and ignores groups under the suppression minimum (and
 changes whose earlier group was small), so prose never says what a table hides.
@@ -13,6 +13,7 @@ import pandas as pd
 from soko.commentary import plural
 from soko.config import min_group
 from soko.formats.rcoi_protocol.indicators import high_score
+from soko.formats.rcoi_protocol.kinds import GiaKind
 from soko.suppression import format_count, format_number, format_percent, format_pp
 
 
@@ -46,8 +47,9 @@ def _versus_region(
 ) -> pd.DataFrame:
     if region is None:
         return u.assign(**{f"{value}_region": float("nan")})
-    r = _big(region[region["year"] == year])[["subject", value]]
-    return u.merge(r, on="subject", suffixes=("", "_region"), how="left")
+    keys = [k for k in ("subject", "grade") if k in u.columns and k in region.columns]
+    r = _big(region[region["year"] == year])[[*keys, value]]
+    return u.merge(r, on=keys, suffixes=("", "_region"), how="left")
 
 
 def _by_subject(joined: pd.DataFrame, value: str, fmt: Callable[[float], str]) -> list[str]:
@@ -63,12 +65,15 @@ def _by_subject(joined: pd.DataFrame, value: str, fmt: Callable[[float], str]) -
     return parts
 
 
-def oge_summary(unit: pd.DataFrame, region: pd.DataFrame | None, unit_name: str, year: int) -> str:
+def marks_summary(
+    kind: GiaKind, unit: pd.DataFrame, region: pd.DataFrame | None, unit_name: str, year: int
+) -> str:
     """Participation, success per subject (against the region), the condition failures."""
+    title = kind.title
     u = _big(unit[unit["year"] == year])
     if u.empty:
-        return _nothing("ОГЭ", unit_name, year)
-    text = [_participants(u, "ОГЭ", unit_name, year)]
+        return _nothing(title, unit_name, year)
+    text = [_participants(u, title, unit_name, year)]
     parts = _by_subject(
         _versus_region(u, region, year, "success_rate"), "success_rate", format_percent
     )
@@ -87,12 +92,14 @@ def oge_summary(unit: pd.DataFrame, region: pd.DataFrame | None, unit_name: str,
     return " ".join(text)
 
 
-def ege_summary(unit: pd.DataFrame, region: pd.DataFrame | None, unit_name: str, year: int) -> str:
+def scores_summary(
+    kind: GiaKind, unit: pd.DataFrame, region: pd.DataFrame | None, unit_name: str, year: int
+) -> str:
     """Participation, mean test scores (against the region), minimums and high scorers."""
     u = _big(unit[unit["year"] == year])
     if u.empty:
-        return _nothing("ЕГЭ", unit_name, year)
-    text = [_participants(u, "ЕГЭ", unit_name, year)]
+        return _nothing(kind.title, unit_name, year)
+    text = [_participants(u, kind.title, unit_name, year)]
     parts = _by_subject(
         _versus_region(u, region, year, "mean_test_score"), "mean_test_score", format_number
     )
@@ -109,7 +116,7 @@ def ege_summary(unit: pd.DataFrame, region: pd.DataFrame | None, unit_name: str,
     n_high, n_100 = int(u["n_high"].sum()), int(u["n_100"].sum())
     share_high = n_high / int(u["n"].sum())
     text.append(
-        f"Высокобалльных результатов ({high_score()}–100) — {format_count(n_high)} "
+        f"Высокобалльных результатов ({high_score(kind)}–100) — {format_count(n_high)} "
         f"({format_percent(share_high)} всех результатов)"
         + (f", из них 100 баллов — {format_count(n_100)}." if n_100 else ".")
     )

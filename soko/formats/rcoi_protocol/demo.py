@@ -1,4 +1,5 @@
-"""Demo ОГЭ and ЕГЭ protocols of the invented region, consistent with its ВПР schools.
+"""Demo РЦОИ protocols of the invented region (any kind: ОГЭ, ЕГЭ, ...), consistent with its
+ВПР schools.
 
 Generating model of a participant i of school s taking subject k in year y::
 
@@ -10,12 +11,17 @@ with the same context, selectivity and true school effect ``u_s`` as the ВПР 
 in ОГЭ the next year. ``η_i`` belongs to the person: a grade-9 cohort is invented once per
 school and year it finishes grade 9; ЕГЭ two years later is taken by the part of that cohort
 that stays (more likely for able students and in lyceums/gymnasiums), so the same person has
-the same pseudonymous id in ОГЭ and ЕГЭ. Task points follow a logistic item model per
-subject (a blueprint fixed across years, shifted a little each year); the primary score is
-their sum and the mark or test score comes from the year's scale in ``config/gia_scales.yml``.
+the same pseudonymous id in ОГЭ and ЕГЭ. A kind's exam in grade g is sat by the cohort that
+finished grade 9 ``g − 9`` years earlier (grade 9: all of it; later grades: those who stay),
+or by a share of it (``GiaDemoParams.share``, drawn once per school, year and grade from the
+kind's own stream, so the same students sit all its subjects). Task points follow a logistic
+item model per subject (a blueprint fixed across years, shifted a little each year); the
+primary score is their sum and the mark or test score comes from the year's scale in the
+kind's scales file (``config/gia_scales.yml`` for ОГЭ and ЕГЭ).
 
-Files: ``gia/<oge|ege>/<year>/<code>_<year>_<subject>.xlsx`` (title rows, merged title cell)
-or ``.csv`` (cp1251, «;», decimal commas), alternating so every year has both forms.
+Files: ``<kind folder>/<year>/<code>_<year>_<subject>.xlsx`` (``..._<subject>_<grade>`` for
+kinds of several grades; title rows, merged title cell) or ``.csv`` (cp1251, «;», decimal
+commas), alternating so every year has both forms.
 """
 
 from __future__ import annotations
@@ -42,28 +48,27 @@ from soko.formats.rcoi_protocol.reader import COMMON_COLUMNS
 from soko.procedure import DemoContext
 
 CLASS_LETTERS = "АБВГДЕЖИКЛ"
-FILE_NAME = re.compile(r"(oge|ege)_\d{4}_[a-z]+\.(xlsx|csv)")
+COHORT_GRADE = 9  # a cohort is the students of a school finishing this grade in a year
+
+
+def file_name(kind: GiaKind) -> re.Pattern[str]:
+    """Names of the demo's own files in the kind's folder (others are left alone)."""
+    return re.compile(rf"{re.escape(kind.code)}_\d{{4}}_[a-z]+(?:_\d{{1,2}})?\.(xlsx|csv)")
 
 
 @dataclass(frozen=True)
 class GiaDemoParams:
-    """Constants of the ГИА part of the demo model (recorded in the truth)."""
+    """Constants of one kind's demo model (recorded in the truth). The cohort constants
+    (``cohort_year_log_sd``, ``stay_*``) must be the same for every kind: cohorts are shared."""
 
     absent_share: float = 0.02
     cohort_year_log_sd: float = 0.08
     class_cap: int = 25
     subject_dev_sd: float = 0.10  # school × subject (shared by ОГЭ and ЕГЭ)
     school_year_sd: float = 0.08  # school × year
-    compulsory: dict[str, tuple[str, ...]] = field(
-        default_factory=lambda: {"oge": ("ru", "ma"), "ege": ("ru",)}
-    )
+    compulsory: tuple[str, ...] = ("ru",)
     # elective: (logit intercept, slope on the subject ability); unknown subjects: 20 %
-    choice: dict[str, dict[str, tuple[float, float]]] = field(
-        default_factory=lambda: {
-            "oge": {"ob": (0.4, 0.0), "hi": (-1.7, 0.0)},
-            "ege": {"ma": (-0.3, 1.2), "ob": (0.0, -0.2), "hi": (-1.4, 0.0)},
-        }
-    )
+    choice: dict[str, tuple[float, float]] = field(default_factory=dict)
     stay_intercept: float = -0.2  # logit of staying for grades 10-11
     stay_ability: float = 1.0
     stay_selective: float = 1.0
@@ -71,13 +76,10 @@ class GiaDemoParams:
     long_difficulty: tuple[float, float] = (0.3, 2.6)
     discrimination: tuple[float, float] = (0.8, 1.6)
     # share of participants below the pass score the tasks are calibrated to (first year)
-    target_below: dict[str, dict[str, float]] = field(
-        default_factory=lambda: {
-            "oge": {"ru": 0.05, "ma": 0.04, "hi": 0.07, "ob": 0.10},
-            "ege": {"ru": 0.015, "ma": 0.06, "hi": 0.10, "ob": 0.20},
-        }
-    )
+    # (unknown subjects: 8 %)
+    target_below: dict[str, float] = field(default_factory=dict)
     year_shift_sd: float = 0.08
+    share: float = 1.0  # share of a cohort sitting the kind's exams (below 1: ГВЭ-like)
 
 
 @dataclass(frozen=True)
@@ -154,10 +156,19 @@ class Blueprint:
         return float((self.maxima * prob).sum())
 
 
+def _exam(kind: GiaKind, sc: scales.GiaScale) -> str:
+    """The exam's key in random streams: the subject (with the grade for kinds of several)."""
+    return sc.subject if sc.grade is None else f"{sc.subject}{sc.grade}"
+
+
+def _grade(kind: GiaKind, sc: scales.GiaScale) -> int:
+    return kind.grades[0] if sc.grade is None else sc.grade
+
+
 def _blueprint(reg: _Region, kind: GiaKind, sc: scales.GiaScale) -> Blueprint:
     """Tasks of a subject and structure: the same in every year that structure is used."""
     p = reg.params
-    rng = rng_for(reg.ctx.seed, "gia", kind.code, "blueprint", sc.subject, sc.max_score)
+    rng = rng_for(reg.ctx.seed, "gia", kind.code, "blueprint", _exam(kind, sc), sc.max_score)
     n_short, n_long = len(sc.short_max), len(sc.long_max)
     short = np.sort(rng.uniform(*p.short_difficulty, n_short))
     return Blueprint(
@@ -245,19 +256,28 @@ def _takers(
 ) -> tuple[_Takers, list[dict[str, object]]]:
     """Who sat the exam at each school (compulsory or chosen, not absent) and their ability."""
     ctx, p, model = reg.ctx, reg.params, reg.model
-    grade = scales.grade(kind.code, ctx.config_dir)
-    cohort_year = sc.year if kind.code == "oge" else sc.year - 2
-    compulsory = sc.subject in p.compulsory[kind.code]
-    intercept, slope = p.choice[kind.code].get(sc.subject, (-1.4, 0.0))
+    grade = _grade(kind, sc)
+    cohort_year = sc.year - (grade - COHORT_GRADE)
+    compulsory = sc.subject in p.compulsory
+    intercept, slope = p.choice.get(sc.subject, (-1.4, 0.0))
     rho = model.subject_corr
     out, truth = _Takers(), []
     for s, school in enumerate(reg.records):
         cohort = _cohort(reg, s, cohort_year)
-        members = np.arange(len(cohort.eta)) if kind.code == "oge" else np.flatnonzero(cohort.stays)
+        if grade == COHORT_GRADE:
+            members = np.arange(len(cohort.eta))
+        else:
+            members = np.flatnonzero(cohort.stays)
+        if p.share < 1.0:
+            code = str(school["school_code"])
+            drawn = rng_for(ctx.seed, kind.code, "share", code, sc.year, grade)
+            members = members[drawn.random(members.size) < p.share]
         if members.size == 0:
             continue
         labels = _class_labels(members.size, grade, p.class_cap)
-        rng = rng_for(ctx.seed, "gia", kind.code, sc.year, sc.subject, str(school["school_code"]))
+        rng = rng_for(
+            ctx.seed, "gia", kind.code, sc.year, _exam(kind, sc), str(school["school_code"])
+        )
         eps = rng.standard_normal(members.size)
         theta_mean = reg.mean[s] + _school_dev(reg, s, sc.subject, sc.year)
         theta = theta_mean + model.within_sd * (
@@ -288,11 +308,11 @@ def _shift(reg: _Region, kind: GiaKind, sc: scales.GiaScale, bp: Blueprint, thet
     """Difficulty shift of the year: calibrated once per subject (its first year) so that
     about ``target_below`` of the participants fall below the pass score, plus year noise."""
     p = reg.params
-    key = (kind.code, sc.subject)
+    key = (kind.code, _exam(kind, sc))
     if key not in reg.shifts:
-        target = p.target_below[kind.code].get(sc.subject, 0.08)
+        target = p.target_below.get(sc.subject, 0.08)
         reg.shifts[key] = calibrate(bp, float(np.quantile(theta, target)), pass_score(sc) - 0.5)
-    year_rng = rng_for(reg.ctx.seed, "gia", kind.code, "year_shift", sc.year, sc.subject)
+    year_rng = rng_for(reg.ctx.seed, "gia", kind.code, "year_shift", sc.year, _exam(kind, sc))
     return reg.shifts[key] + float(year_rng.normal(0.0, p.year_shift_sd))
 
 
@@ -301,18 +321,18 @@ def _exam_rows(
 ) -> tuple[list[list[object]], list[dict[str, object]]]:
     """Protocol rows (header order, typed values) and per-school truth of one exam."""
     ctx = reg.ctx
-    rcoi = scales.gia_config(kind.code, ctx.config_dir)["subjects"][sc.subject]["rcoi"]
+    rcoi = scales.rcoi_code(kind, sc.subject, _grade(kind, sc), ctx.config_dir)
     takers, truth = _takers(reg, kind, sc)
     if not takers.school:
         return [], truth
     theta = np.concatenate(takers.theta)
     bp = _blueprint(reg, kind, sc)
     shift = _shift(reg, kind, sc, bp, theta)
-    rng = rng_for(ctx.seed, "gia", kind.code, sc.year, sc.subject, "points")
+    rng = rng_for(ctx.seed, "gia", kind.code, sc.year, _exam(kind, sc), "points")
     prob = expit(bp.discrimination * (theta[:, None] - bp.difficulty - shift))
     points = rng.binomial(bp.maxima, prob)
     primary = points.sum(axis=1)
-    if kind.result == "mark":
+    if kind.by_marks:
         labels = (*sc.short_labels, *sc.long_labels)
         result = sc.marks_for(primary, {t: points[:, j] for j, t in enumerate(labels)})
     else:
@@ -322,7 +342,7 @@ def _exam_rows(
     variants = 300 + rng.integers(1, 11, size=len(theta))
     rows: list[list[object]] = []
     i = 0
-    cohort_year = sc.year if kind.code == "oge" else sc.year - 2
+    cohort_year = sc.year - (_grade(kind, sc) - COHORT_GRADE)
     for s, persons, labels_s in zip(takers.school, takers.person, takers.labels, strict=True):
         school = reg.records[s]
         people = _cohort(reg, s, cohort_year).people
@@ -339,7 +359,7 @@ def _exam_rows(
                     people.first_name[person],
                     people.patronymic[person],
                     people.document[person],
-                    rcoi,
+                    int(rcoi),
                     exam_date,
                     int(variants[i]),
                     short[i],
@@ -401,9 +421,10 @@ def _write_csv(path: Path, kind: GiaKind, rows: list[list[object]]) -> Path:
     return path
 
 
-def _remove_stale(folder: Path, written: set[Path]) -> None:
+def _remove_stale(kind: GiaKind, folder: Path, written: set[Path]) -> None:
+    pattern = file_name(kind)
     for path in folder.glob("*/*"):
-        if FILE_NAME.fullmatch(path.name) and path.resolve() not in written:
+        if pattern.fullmatch(path.name) and path.resolve() not in written:
             path.unlink()
 
 
@@ -411,30 +432,36 @@ def generate(kind: GiaKind, ctx: DemoContext, params: GiaDemoParams | None = Non
     """Write one procedure's protocols for every configured year and subject; truth beside."""
     params = params or GiaDemoParams()
     reg = _region(ctx, params)
-    names = scales.subjects(kind.code, ctx.config_dir)
+    names = scales.subjects(kind, ctx.config_dir)
     order = list(names)
+    grades: tuple[int | None, ...] = kind.grades if kind.several_grades else (None,)
     folder = ctx.out / kind.folder
     region_name = region(ctx.config_dir).name
     files: list[Path] = []
     truth: list[dict[str, object]] = []
     for year in ctx.years:
-        for subject in order:
-            sc = scales.scale(kind.code, year, subject, ctx.config_dir)
-            if sc is None:
-                continue
-            exam_date = _exam_date(ctx.seed, kind, year, subject)
-            rows, school_truth = _exam_rows(reg, kind, sc, exam_date)
-            truth += school_truth
-            if not rows:
-                continue  # nobody sat it (a tiny region): no protocol, as in reality
-            stem = folder / str(year) / f"{kind.code}_{year}_{subject}"
-            if (year + order.index(subject)) % 2 == 0:
-                title = f"Предмет: {names[subject]}. Дата экзамена: {exam_date}. {region_name}"
-                files.append(_write_xlsx(stem.with_suffix(".xlsx"), kind, sc, title, rows))
-            else:
-                files.append(_write_csv(stem.with_suffix(".csv"), kind, rows))
+        for g, grade in enumerate(grades):
+            for subject in order:
+                sc = scales.scale(kind, year, subject, grade, ctx.config_dir)
+                if sc is None:
+                    continue
+                exam_date = _exam_date(ctx.seed, kind, year, _exam(kind, sc))
+                rows, school_truth = _exam_rows(reg, kind, sc, exam_date)
+                truth += school_truth
+                if not rows:
+                    continue  # nobody sat it (a tiny region): no protocol, as in reality
+                stem = folder / str(year) / f"{kind.code}_{year}_{subject}"
+                name = names[subject]
+                if grade is not None:
+                    stem = stem.with_name(f"{stem.name}_{grade}")
+                    name = f"{name}, {grade} класс"
+                title = f"Предмет: {name}. Дата экзамена: {exam_date}. {region_name}"
+                if (year + order.index(subject) + g) % 2 == 0:
+                    files.append(_write_xlsx(stem.with_suffix(".xlsx"), kind, sc, title, rows))
+                else:
+                    files.append(_write_csv(stem.with_suffix(".csv"), kind, rows))
     if folder.is_dir():
-        _remove_stale(folder, {f.resolve() for f in files})
+        _remove_stale(kind, folder, {f.resolve() for f in files})
     truth_dir = ctx.truth_dir / "gia"
     truth_dir.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(

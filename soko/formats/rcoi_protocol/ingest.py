@@ -1,4 +1,5 @@
-"""Ingest of ОГЭ / ЕГЭ protocols: read every file, one contract pass over all rows, split.
+"""Ingest of РЦОИ protocols of one kind (ОГЭ, ЕГЭ, ...): read every file, one contract pass
+over all rows, split.
 
 Same shape as ВПР's ingest: whole-file problems (unreadable, empty, no header, merged or
 missing columns) reject the file's rows; the staging frames of all other files are checked
@@ -75,14 +76,14 @@ def ingest_gia(
     if not paths:
         return result
     school_mun = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
-    subject_codes = scales.subject_by_rcoi(kind.code, config_dir)
+    subject_codes = scales.subject_grade_by_rcoi(kind, config_dir)
     salt = load_salt()
     staged: list[_Staged] = []
     for path in paths:
         rep = FileReport(display_name(path, raw), kind.code)
         result.reports.append(rep)
         try:
-            protocol = read_protocol(path, kind.code)
+            protocol = read_protocol(path, kind)
         except FileProblem as exc:
             file_problem(rep, exc, rows_read=getattr(exc, "rows_read", 0))
             continue
@@ -95,7 +96,7 @@ def ingest_gia(
     sizes = [len(st.frame) for st in staged]
     frame = mark_duplicates(pd.concat([st.frame for st in staged], ignore_index=True))
     params = {"known_school_codes": schools["school_code"].tolist()}
-    problems = validate_frame(kind.table, frame, None, params, directory=expectations)
+    problems = validate_frame(kind.suite_name, frame, None, params, directory=expectations)
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
         by_file.setdefault(p.file, []).append(p)

@@ -6,6 +6,7 @@ import pandas as pd
 
 from soko.formats.rcoi_protocol import scales
 from soko.formats.rcoi_protocol.indicators import band_labels, high_score
+from soko.formats.rcoi_protocol.kinds import GiaKind
 from soko.labels import COLUMN_LABELS, LEVEL_LABELS, column_label
 
 GIA_LABELS: dict[str, str] = {
@@ -22,23 +23,28 @@ GIA_LABELS: dict[str, str] = {
     "n_below_university": "Ниже минимума для вуза, чел.",
     "n_100": "100 баллов, чел.",
 }
-KIND_N: dict[str, str] = {"oge": "Участников с отметкой", "ege": "Участников с тестовым баллом"}
+RESULT_N: dict[str, str] = {
+    "mark": "Участников с отметкой",
+    "test_score": "Участников с тестовым баллом",
+}
 
 
-def labels(procedure: str) -> dict[str, str]:
-    """Column → Russian header for one procedure's tables (bands named «0–20» …)."""
-    out = {**COLUMN_LABELS, **GIA_LABELS, "n": KIND_N[procedure]}
-    out["share_high"] = f"Высокобалльники ({high_score()}–100), %"
-    out["n_high"] = f"Высокобалльники ({high_score()}–100), чел."
-    for i, name in enumerate(band_labels(), start=1):
+def labels(kind: GiaKind) -> dict[str, str]:
+    """Column → Russian header for one kind's tables (bands named «0–20» …)."""
+    out = {**COLUMN_LABELS, **GIA_LABELS, "n": RESULT_N[kind.result]}
+    if kind.by_marks:
+        return out
+    out["share_high"] = f"Высокобалльники ({high_score(kind)}–100), %"
+    out["n_high"] = f"Высокобалльники ({high_score(kind)}–100), чел."
+    for i, name in enumerate(band_labels(kind), start=1):
         out[f"share_band{i}"] = f"{name} баллов, %"
         out[f"n_band{i}"] = f"{name} баллов, чел."
     return out
 
 
-def rename(table: pd.DataFrame, procedure: str) -> pd.DataFrame:
+def rename(table: pd.DataFrame, kind: GiaKind) -> pd.DataFrame:
     """Russian headers; derived columns (``*_change``, ``*_prev``) worded as in soko.labels."""
-    names = labels(procedure)
+    names = labels(kind)
     out = {}
     for col in table.columns:
         if col in names:
@@ -54,7 +60,7 @@ def rename(table: pd.DataFrame, procedure: str) -> pd.DataFrame:
     return table.rename(columns=out)
 
 
-def value_labels(procedure: str) -> dict[str, dict[str, str]]:
+def value_labels(kind: GiaKind) -> dict[str, dict[str, str]]:
     """Coded values shown to readers: level and subject names."""
 
-    return {"level": LEVEL_LABELS, "subject": scales.subjects(procedure)}
+    return {"level": LEVEL_LABELS, "subject": scales.subjects(kind)}

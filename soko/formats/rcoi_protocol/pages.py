@@ -1,9 +1,11 @@
 """What the ГИА templates (``notebooks/gia_*.ipynb``) call: one function per page section.
 
-One template pair serves ОГЭ and ЕГЭ (parameter ``procedure``); the sections differ in
-their indicators (marks vs test scores), so the choice lives here, where it is tested, and
-the templates stay a list of headings and calls. Everything shown is suppressed for groups
-under the minimum (``soko.suppression``); student rows are never loaded.
+One template pair serves every kind of РЦОИ protocol (ОГЭ, ЕГЭ, ...: the template resolves
+its parameter ``procedure`` through the registry and passes the procedure here); the
+sections differ by the kind's result (marks vs test scores), so the choice lives here,
+where it is tested, and the templates stay a list of headings and calls. Kinds of several
+grades label their subjects with the grade («Русский язык, 9 класс»). Everything shown is
+suppressed for groups under the minimum (``soko.suppression``); student rows are never loaded.
 """
 
 from __future__ import annotations
@@ -17,17 +19,19 @@ from IPython.display import HTML, display
 from soko import derive
 from soko.config import min_group, region
 from soko.formats.rcoi_protocol import charts, commentary, scales
-from soko.formats.rcoi_protocol.kinds import KINDS, GiaKind
+from soko.formats.rcoi_protocol.indicators import band_labels
+from soko.formats.rcoi_protocol.kinds import GiaKind
 from soko.formats.rcoi_protocol.labels import rename, value_labels
 from soko.page import Context, say, show_figure, show_matrix
 from soko.paths import processed_dir as default_processed
 from soko.plots import dynamics as share_dynamics
 from soko.plots import mark_distribution, score_histogram, setup_style
+from soko.procedure import Procedure
 from soko.suppression import format_table
 
-MAIN_TABLE = {"oge": "oge_marks", "ege": "ege_scores"}
+# by the kind's result: mark | test_score
 RESULT_COLUMNS = {
-    "oge": [
+    "mark": [
         "label",
         "n",
         "share_mark2",
@@ -38,7 +42,7 @@ RESULT_COLUMNS = {
         "quality_rate",
         "mean_primary_score",
     ],
-    "ege": [
+    "test_score": [
         "label",
         "n",
         "mean_test_score",
@@ -49,7 +53,7 @@ RESULT_COLUMNS = {
     ],
 }
 DYNAMICS_COLUMNS = {
-    "oge": [
+    "mark": [
         "label",
         "year",
         "n",
@@ -58,10 +62,10 @@ DYNAMICS_COLUMNS = {
         "share_mark2",
         "mean_primary_score",
     ],
-    "ege": ["label", "year", "n", "mean_test_score", "share_below_min", "share_high"],
+    "test_score": ["label", "year", "n", "mean_test_score", "share_below_min", "share_high"],
 }
 CHANGE_COLUMNS = {
-    "oge": [
+    "mark": [
         "label",
         "prev_year",
         "success_rate_change",
@@ -69,7 +73,7 @@ CHANGE_COLUMNS = {
         "share_mark2_change",
         "negative_dynamics",
     ],
-    "ege": [
+    "test_score": [
         "label",
         "prev_year",
         "mean_test_score_change",
@@ -109,23 +113,37 @@ class GiaPage:
         return table[table["year"] == self.ctx.year]
 
 
-def load_table(name: str, procedure: str, processed: Path) -> pd.DataFrame:
-    """A derived table with subject names as ``label``, subjects in config order."""
+def load_table(name: str, kind: GiaKind, processed: Path) -> pd.DataFrame:
+    """A derived table with subject names as ``label``, subjects in config order (kinds of
+    several grades: grade by grade, the label naming it)."""
     table = derive.load(name, processed)
-    names = scales.subjects(procedure)
+    names = scales.subjects(kind)
     order = {code: i for i, code in enumerate(names)}
     table["label"] = table["subject"].map(names).fillna(table["subject"])
+    sort = ["_rank", "year"]
+    if kind.several_grades:
+        table["label"] = table["label"] + ", " + table["grade"].astype(str) + " класс"
+        sort = ["grade", *sort]
     rank = table["subject"].map(order).fillna(len(order))
     return (
         table.assign(_rank=rank)
-        .sort_values(["_rank", "year"], kind="stable")
+        .sort_values(sort, kind="stable")
         .drop(columns="_rank")
         .reset_index(drop=True)
     )
 
 
+def _kind(procedure: Procedure | GiaKind | None) -> GiaKind:
+    if isinstance(procedure, GiaKind):
+        return procedure
+    kind = None if procedure is None else procedure.extra.get("kind")
+    if not isinstance(kind, GiaKind):
+        raise ValueError("страница ГИА строится для процедуры из протоколов РЦОИ (ОГЭ, ЕГЭ, ...)")
+    return kind
+
+
 def page(
-    procedure: str = "oge",
+    procedure: Procedure | GiaKind | None,
     year: int | None = None,
     processed_dir: str | None = None,
     municipality: str | None = None,
@@ -133,10 +151,11 @@ def page(
     scope: str = "region",
 ) -> GiaPage:
     """Resolve a template's parameters; the defaults let an analyst press «Run all» as is
-    (latest year, the first municipality in the data)."""
-    kind = KINDS[procedure]
+    (latest year, the first municipality in the data). ``procedure``: the registry's
+    procedure (``soko.registry.procedure(code)``) or its kind."""
+    kind = _kind(procedure)
     processed = Path(processed_dir) if processed_dir else default_processed()
-    table = load_table(MAIN_TABLE[procedure], procedure, processed)
+    table = load_table(kind.indicator_table, kind, processed)
     years = sorted(int(y) for y in table["year"].unique())
     if not years:
         raise ValueError(f"Нет данных {kind.title}: выполните `soko ingest` и `soko build`")
@@ -157,8 +176,8 @@ def page(
 
 def show(p: GiaPage, table: pd.DataFrame, columns: list[str]) -> None:
     """A table for readers: small groups suppressed, formatted, Russian headers."""
-    shown = format_table(table, keep=["label"], labels=value_labels(p.code))[columns]
-    html = rename(shown, p.code).to_html(index=False, escape=True, classes="soko-table", border=0)
+    shown = format_table(table, keep=["label"], labels=value_labels(p.kind))[columns]
+    html = rename(shown, p.kind).to_html(index=False, escape=True, classes="soko-table", border=0)
     display(HTML(html))
 
 
@@ -167,19 +186,19 @@ def show(p: GiaPage, table: pd.DataFrame, columns: list[str]) -> None:
 
 def summary(p: GiaPage) -> None:
     reg = None if p.ctx.municipality is None else p.region
-    if p.code == "oge":
-        say(commentary.oge_summary(p.unit, reg, p.ctx.unit_name, p.ctx.year))
+    if p.kind.by_marks:
+        say(commentary.marks_summary(p.kind, p.unit, reg, p.ctx.unit_name, p.ctx.year))
     else:
-        say(commentary.ege_summary(p.unit, reg, p.ctx.unit_name, p.ctx.year))
+        say(commentary.scores_summary(p.kind, p.unit, reg, p.ctx.unit_name, p.ctx.year))
 
 
 def results(p: GiaPage) -> None:
     """This year's results by subject, with the region for comparison on municipal pages."""
-    show(p, p.this_year(p.unit), RESULT_COLUMNS[p.code])
+    show(p, p.this_year(p.unit), RESULT_COLUMNS[p.kind.result])
     if p.ctx.municipality is not None:
         say(f"Для сравнения — {p.ctx.region.name} в целом:")
-        show(p, p.this_year(p.region), RESULT_COLUMNS[p.code])
-    if p.code == "oge":
+        show(p, p.this_year(p.region), RESULT_COLUMNS[p.kind.result])
+    if p.kind.by_marks:
         cond = p.this_year(p.unit)
         cond = cond[cond["n_condition_failed"].fillna(0) > 0]
         if not cond.empty:
@@ -193,17 +212,18 @@ def results(p: GiaPage) -> None:
 def distribution(p: GiaPage) -> None:
     rows = p.this_year(p.unit)
     title = f"{p.ctx.unit_name}: {p.kind.title}-{p.ctx.year}"
-    if p.code == "oge":
+    if p.kind.by_marks:
         show_figure(mark_distribution(rows, title=f"{title}, распределение отметок"))
     else:
-        show_figure(charts.band_distribution(rows, title=f"{title}, тестовые баллы"))
-        show(p, rows, ["label", "n", *(f"share_band{i}" for i in range(1, 6))])
+        show_figure(charts.band_distribution(p.kind, rows, title=f"{title}, тестовые баллы"))
+        bands = len(band_labels(p.kind))
+        show(p, rows, ["label", "n", *(f"share_band{i}" for i in range(1, bands + 1))])
 
 
 def dynamics(p: GiaPage) -> None:
     """Three (or more) years: commentary, a chart against the region, the table."""
     unit = p.unit
-    if p.code == "oge":
+    if p.kind.by_marks:
         say(commentary.dynamics_summary(unit, p.ctx.year, "quality_rate", "качество знаний"))
         say(
             commentary.dynamics_summary(
@@ -224,7 +244,7 @@ def dynamics(p: GiaPage) -> None:
     lines = unit if p.ctx.municipality is None else pd.concat([unit, p.region])
     lines = lines[lines["year"] <= p.ctx.year]
     title = f"{p.kind.title}: {p.ctx.unit_name} по годам"
-    if p.code == "oge":
+    if p.kind.by_marks:
         fig = share_dynamics(
             lines,
             "quality_rate",
@@ -239,14 +259,14 @@ def dynamics(p: GiaPage) -> None:
         )
     show_figure(fig)
     history = unit[unit["year"] <= p.ctx.year]  # subjects in config order, then years
-    show(p, history, DYNAMICS_COLUMNS[p.code])
-    show(p, p.this_year(unit), CHANGE_COLUMNS[p.code])
+    show(p, history, DYNAMICS_COLUMNS[p.kind.result])
+    show(p, p.this_year(unit), CHANGE_COLUMNS[p.kind.result])
 
 
 def municipalities(p: GiaPage) -> None:
     """Region page: every municipality × subject; cells under 5 participants show «<5»."""
     munis = p.this_year(p.table[p.table["level"] == "municipality"])
-    if p.code == "oge":
+    if p.kind.by_marks:
         say("Качество знаний (доля отметок «4» и «5»):")
         show_matrix(
             munis,
@@ -287,7 +307,7 @@ def comparison(p: GiaPage) -> None:
     unit, reg = p.this_year(p.unit), p.this_year(p.region)
     value, xlabel, xmax, title = (
         ("quality_rate", "качество знаний (доля 0–1)", 1.0, "Качество знаний")
-        if p.code == "oge"
+        if p.kind.by_marks
         else ("mean_test_score", "средний тестовый балл", 100.0, "Средний тестовый балл")
     )
     fig = charts.unit_vs_region(
@@ -311,7 +331,7 @@ def schools(p: GiaPage) -> None:
     if rows.empty:
         say("Нет результатов школ за этот год.")
         return
-    if p.code == "oge":
+    if p.kind.by_marks:
         say("Качество знаний по школам. Группы менее 5 участников не показываются («<5»).")
         show_matrix(
             rows, index="unit_name", columns="label", value="quality_rate", index_label="Школа"
@@ -332,20 +352,20 @@ def schools(p: GiaPage) -> None:
 
 
 def histograms(p: GiaPage) -> None:
-    """Score distributions: ОГЭ primary scores per subject with the mark thresholds drawn
-    (peaks right at a threshold deserve a look); ЕГЭ test-score bands of the units below."""
-    if p.code == "ege":
+    """Score distributions: marks kinds' primary scores per subject with the mark thresholds
+    drawn (peaks right at a threshold deserve a look); test-score bands of the units below."""
+    if p.kind.distribution_table is None:
         _bands_below(p)
         return
-    dist = load_table("oge_scores", "oge", p.ctx.processed)
+    dist = load_table(p.kind.distribution_table, p.kind, p.ctx.processed)
     dist = dist[
         (dist["level"] == p.ctx.unit_level)
         & (dist["unit_code"] == p.ctx.unit_code)
         & (dist["year"] == p.ctx.year)
     ]
     shown = 0
-    for (subject, label), part in dist.groupby(["subject", "label"], sort=False):
-        sc = scales.scale("oge", p.ctx.year, str(subject))
+    for (subject, grade, label), part in dist.groupby(["subject", "grade", "label"], sort=False):
+        sc = scales.scale(p.kind, p.ctx.year, str(subject), int(grade))
         if sc is None or sc.marks is None or part["n"].iloc[0] < min_group():
             continue
         show_figure(score_histogram(part, sc.marks, sc.max_score, title=str(label)))
@@ -355,7 +375,7 @@ def histograms(p: GiaPage) -> None:
 
 
 def _bands_below(p: GiaPage) -> None:
-    """ЕГЭ bands per municipality (region page) or per school (municipal page)."""
+    """Test-score bands per municipality (region page) or per school (municipal page)."""
     t = p.this_year(p.table)
     if p.ctx.municipality is None:
         below, what = t[t["level"] == "municipality"], "муниципалитетам"
@@ -368,4 +388,4 @@ def _bands_below(p: GiaPage) -> None:
         return
     for label, part in below.groupby("label", sort=False):
         title = f"{label}: тестовые баллы по {what}"
-        show_figure(charts.band_distribution(part, label_column="unit_name", title=title))
+        show_figure(charts.band_distribution(p.kind, part, label_column="unit_name", title=title))

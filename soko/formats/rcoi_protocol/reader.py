@@ -1,4 +1,4 @@
-"""Reader of РЦОИ participant protocols (ОГЭ, ЕГЭ): xlsx, or delimited text in cp1251/UTF-8.
+"""Reader of РЦОИ participant protocols (ОГЭ, ЕГЭ, ГВЭ): xlsx, or delimited text in cp1251/UTF-8.
 
 The same protocol arrives in two forms: an Excel export with title rows above the header
 (sometimes with merged cells), and a `;`-separated text file with decimal commas. Both are
@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
+from soko.formats.rcoi_protocol.kinds import RESULT_TYPES, GiaKind
 from soko.readers.delimited import DELIMITERS, decode
 from soko.readers.problems import FileProblem
 
@@ -44,10 +45,6 @@ COMMON_COLUMNS: dict[str, str] = {
     "Процент выполнения": "percent",
 }
 OPTIONAL_COLUMNS: dict[str, str] = {"Серия документа": "document_series"}
-RESULT_COLUMNS: dict[str, dict[str, str]] = {
-    "oge": {"Отметка": "mark"},
-    "ege": {"Тестовый балл": "test_score"},
-}
 # Names real exports use for the same column (compared after normalising case, «ё», spaces).
 ALIASES: dict[str, str] = {
     "Оценка": "Отметка",
@@ -91,13 +88,13 @@ def _norm(name: str) -> str:
     return " ".join(str(name).replace("ё", "е").replace("Ё", "Е").split()).casefold()
 
 
-def expected_columns(procedure: str) -> dict[str, str]:
-    return {**COMMON_COLUMNS, **RESULT_COLUMNS[procedure]}
+def expected_columns(kind: GiaKind) -> dict[str, str]:
+    return {**COMMON_COLUMNS, kind.result_header: kind.result}
 
 
-def _lookup(procedure: str) -> dict[str, str]:
+def _lookup(kind: GiaKind) -> dict[str, str]:
     """Normalised header text -> canonical column, aliases included."""
-    known = {**expected_columns(procedure), **OPTIONAL_COLUMNS}
+    known = {**expected_columns(kind), **OPTIONAL_COLUMNS}
     table = {_norm(ru): canon for ru, canon in known.items()}
     for alias, ru in ALIASES.items():
         if ru in known:
@@ -105,17 +102,13 @@ def _lookup(procedure: str) -> dict[str, str]:
     return table
 
 
-def _other_procedure(procedure: str) -> str:
-    return "ege" if procedure == "oge" else "oge"
-
-
 def _is_header(cells: list[str], lookup: dict[str, str]) -> bool:
     return sum(_norm(c) in lookup for c in cells if c) >= HEADER_MIN_KNOWN
 
 
-def map_header(path: Path, header: list[str], procedure: str, header_row: int) -> dict[str, int]:
+def map_header(path: Path, header: list[str], kind: GiaKind, header_row: int) -> dict[str, int]:
     """Canonical column -> 0-based index; raise for missing, renamed or repeated columns."""
-    lookup = _lookup(procedure)
+    lookup = _lookup(kind)
     found: dict[str, int] = {}
     unknown: list[str] = []
     written: dict[str, str] = {}
@@ -135,19 +128,18 @@ def map_header(path: Path, header: list[str], procedure: str, header_row: int) -
             )
         found[canon] = j
         written[canon] = name
-    other = RESULT_COLUMNS[_other_procedure(procedure)]
-    mine = RESULT_COLUMNS[procedure]
-    if not set(mine.values()) & set(found) and any(_norm(u) in map(_norm, other) for u in unknown):
-        names = {"oge": "ОГЭ", "ege": "ЕГЭ"}
-        raise FileProblem(
-            path,
-            "procedure_matches",
-            f"в файле столбец «{next(iter(other))}»: это протокол "
-            f"{names[_other_procedure(procedure)]}, а не {names[procedure]}; положите его в "
-            f"папку gia/{_other_procedure(procedure)}",
-            row=header_row,
-        )
-    expected = expected_columns(procedure)
+    unknown_norm = {_norm(u) for u in unknown}
+    for other_header, other_title, other_folder in kind.misfiled:
+        if kind.result not in found and _norm(other_header) in unknown_norm:
+            raise FileProblem(
+                path,
+                "procedure_matches",
+                f"в файле столбец «{other_header}»: это протокол "
+                f"{other_title}, а не {kind.title}; положите его в "
+                f"папку {other_folder}",
+                row=header_row,
+            )
+    expected = expected_columns(kind)
     missing = [ru for ru, canon in expected.items() if canon not in found]
     if missing:
         renamed = {}
@@ -222,7 +214,7 @@ def _frame(
     rows = pd.DataFrame.from_records(records, columns=columns)
     if rows.empty:
         raise FileProblem(path, "file_not_empty", "в файле нет ни одной строки участника", row=row)
-    for canon in (*COMMON_COLUMNS.values(), *OPTIONAL_COLUMNS.values(), "mark", "test_score"):
+    for canon in (*COMMON_COLUMNS.values(), *OPTIONAL_COLUMNS.values(), *RESULT_TYPES):
         if canon not in rows:
             rows[canon] = ""
     rows["source_row"] = rows["source_row"].astype("int64")
@@ -259,7 +251,7 @@ def _count_rows(body: list[list[str]]) -> int:
     return sum(1 for cells in body if any(c.strip() for c in cells))
 
 
-def read_xlsx(path: Path, procedure: str) -> Protocol:
+def read_xlsx(path: Path, kind: GiaKind) -> Protocol:
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         grid = [[cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
@@ -270,7 +262,7 @@ def read_xlsx(path: Path, procedure: str) -> Protocol:
         ) from exc
     if not any(any(c for c in row) for row in grid):
         raise FileProblem(path, "file_not_empty", "файл пустой")
-    lookup = _lookup(procedure)
+    lookup = _lookup(kind)
     h = next((i for i, row in enumerate(grid[:HEADER_SCAN_ROWS]) if _is_header(row, lookup)), None)
     if h is None:
         raise FileProblem(path, "header_present", _no_header_message())
@@ -289,7 +281,7 @@ def read_xlsx(path: Path, procedure: str) -> Protocol:
                 row=h + 1,
             )
         width = check_unnamed(path, header, grid[h + 1 :], h + 1, lambda j: _excel_ref(h, j))
-        index = map_header(path, header, procedure, h + 1)
+        index = map_header(path, header, kind, h + 1)
     except FileProblem as exc:
         raise LayoutProblem(exc, _count_rows(grid[h + 1 :])) from None
     rows = _frame(_records(grid[h + 1 :], h + 2, index, width), index, path, h + 2)
@@ -367,11 +359,11 @@ def _diagnose_text(path: Path, data: bytes, lines: list[str]) -> FileProblem:
     return FileProblem(path, "header_present", _no_header_message())
 
 
-def read_text(path: Path, procedure: str) -> Protocol:
+def read_text(path: Path, kind: GiaKind) -> Protocol:
     data = path.read_bytes()
     text, encoding = decode(path)  # raises for empty files and undecodable bytes
     lines = text.splitlines()
-    found = _find_text_header(lines, _lookup(procedure))
+    found = _find_text_header(lines, _lookup(kind))
     if found is None:
         raise _diagnose_text(path, data, lines)
     h, delimiter = found
@@ -380,7 +372,7 @@ def read_text(path: Path, procedure: str) -> Protocol:
     body = [list(cells) for cells in reader]
     try:
         width = check_unnamed(path, header, body, h + 1, lambda j: f"№ {j + 1}")
-        index = map_header(path, header, procedure, h + 1)
+        index = map_header(path, header, kind, h + 1)
     except FileProblem as exc:
         raise LayoutProblem(exc, _count_rows(body)) from None
     rows = _frame(_records(body, h + 2, index, max(width, len(header))), index, path, h + 2)
@@ -396,9 +388,9 @@ def read_text(path: Path, procedure: str) -> Protocol:
     )
 
 
-def read_protocol(path: Path, procedure: str) -> Protocol:
+def read_protocol(path: Path, kind: GiaKind) -> Protocol:
     """Read one protocol by its extension (.xlsx/.xlsm, else delimited text)."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(path, procedure)
-    return read_text(path, procedure)
+        return read_xlsx(path, kind)
+    return read_text(path, kind)

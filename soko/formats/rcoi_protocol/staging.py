@@ -74,10 +74,10 @@ def _scale_columns(
         "expected_result": np.full(n, np.nan),
         "scale_note": np.full(n, None, dtype=object),
     }
-    keys = out[["year", "subject"]].astype("object")
-    groups = keys.groupby(["year", "subject"], dropna=True, sort=True).indices
-    for (year, subject), idx in groups.items():
-        sc = scales.scale(kind.code, int(year), str(subject), config_dir)
+    keys = out[["year", "subject", "expected_grade"]].astype("object")
+    groups = keys.groupby(["year", "subject", "expected_grade"], dropna=True, sort=True).indices
+    for (year, subject, grade), idx in groups.items():
+        sc = scales.scale(kind, int(year), str(subject), int(grade), config_dir)
         if sc is None:
             continue
         parsed = parse_answers(
@@ -101,7 +101,7 @@ def _scale_columns(
         cols["long_max_mismatch"][idx] = parsed.long_max_mismatch
         cols["task_sum"][idx] = parsed.task_sum
         cols["max_score"][idx] = sc.max_score
-        if kind.result == "mark":
+        if kind.by_marks:
             expected = sc.marks_for(primary, parsed.points)
             notes = _condition_notes(sc, expected, primary, parsed.points)
         else:
@@ -142,11 +142,14 @@ def stage_protocol(
     kind: GiaKind,
     source_file: str,
     school_municipality: dict[str, str],
-    subject_codes: dict[str, str],
+    subject_codes: dict[str, tuple[str, int]],
     salt: bytes,
     config_dir: Path | None = None,
 ) -> pd.DataFrame:
-    """The staging frame of one protocol (without ``duplicate_of``: see ``mark_duplicates``)."""
+    """The staging frame of one protocol (without ``duplicate_of``: see ``mark_duplicates``).
+
+    ``subject_codes``: РЦОИ subject code → (subject, grade) (``scales.subject_grade_by_rcoi``);
+    the grade a row is checked against is its exam's, else the kind's only grade."""
     rows = protocol.rows
     out = pd.DataFrame(
         {
@@ -166,8 +169,12 @@ def stage_protocol(
     )
     out["registry_municipality"] = out["school_code"].map(school_municipality).astype("string")
     out["class_grade"] = out["class_label"].str.extract(CLASS_GRADE, expand=False)
-    out["expected_grade"] = str(scales.grade(kind.code, config_dir))
-    out["subject"] = out["subject_code_raw"].map(subject_codes).astype("string")
+    exam = out["subject_code_raw"].map(subject_codes)
+    grade = exam.map(lambda sg: str(sg[1]), na_action="ignore").astype("string")
+    if not kind.several_grades:
+        grade = grade.fillna(str(kind.grades[0]))
+    out["expected_grade"] = grade
+    out["subject"] = exam.map(lambda sg: sg[0], na_action="ignore").astype("string")
     date = out["exam_date_raw"].str.extract(DATE)
     out["year"] = pd.to_numeric(date[2], errors="coerce").astype("float64")
     out["exam_date"] = (date[2] + "-" + date[1].str.zfill(2) + "-" + date[0].str.zfill(2)).astype(

@@ -8,18 +8,26 @@ What ОГЭ shares with ЕГЭ (reader, contract, pseudonyms, demo) lives in
 
 from __future__ import annotations
 
-from soko.derive import DerivedSpec
 from soko.formats.rcoi_protocol.definition import gia_procedure
-from soko.formats.rcoi_protocol.indicators import oge_marks_table, oge_score_distribution
-from soko.formats.rcoi_protocol.kinds import OGE
-from soko.formats.rcoi_protocol.unified import oge_unified
+from soko.formats.rcoi_protocol.demo import GiaDemoParams
+from soko.formats.rcoi_protocol.kinds import GiaKind
 from soko.procedure import Procedure
 
-PROCEDURE: Procedure = gia_procedure(
-    OGE,
-    derived=(
-        DerivedSpec("oge_marks", ("oge_results", "schools"), oge_marks_table),
-        DerivedSpec("oge_scores", ("oge_results", "schools"), oge_score_distribution),
-    ),
-    unified_results=oge_unified,
+KIND = GiaKind(
+    code="oge",
+    title="ОГЭ",
+    table="oge_results",
+    result="mark",
+    result_header="Отметка",
+    grades=(9,),
+    misfiled=(("Тестовый балл", "ЕГЭ", "gia/ege"),),
 )
+
+DEMO = GiaDemoParams(
+    compulsory=("ru", "ma"),
+    choice={"ob": (0.4, 0.0), "hi": (-1.7, 0.0)},
+    target_below={"ru": 0.05, "ma": 0.04, "hi": 0.07, "ob": 0.10},
+)
+
+# derived: oge_marks (marks by school → municipality → region), oge_scores (distribution)
+PROCEDURE: Procedure = gia_procedure(KIND, demo_params=DEMO)
