@@ -14,15 +14,7 @@ import numpy as np
 import pandas as pd
 
 from soko.config import RegionConfig, thresholds
-from soko.indicators.levels import (
-    LEVELS,
-    SCHOOL_GRAIN,
-    TEST_KEYS,
-    add_unit_names,
-    resolve_region,
-    roll_up,
-    safe_divide,
-)
+from soko.indicators import levels as lv
 
 OUTCOMES: tuple[str, ...] = ("lowered", "confirmed", "raised")
 COUNT_COLUMNS: tuple[str, ...] = (
@@ -75,13 +67,13 @@ def journal_counts(
 def _finish(counts: pd.DataFrame) -> pd.DataFrame:
     out = counts.copy()
     for name in (*OUTCOMES, "large_gap"):
-        out[f"share_{name}"] = safe_divide(out[f"n_{name}"], out["n"])
+        out[f"share_{name}"] = lv.safe_divide(out[f"n_{name}"], out["n"])
     return out
 
 
 def journal_stats(
     results: pd.DataFrame,
-    by: Sequence[str] = TEST_KEYS,
+    by: Sequence[str] = lv.TEST_KEYS,
     *,
     large_gap: int | None = None,
 ) -> pd.DataFrame:
@@ -103,7 +95,7 @@ def journal_table(
     schools: pd.DataFrame | None = None,
     *,
     region: RegionConfig | None = None,
-    levels: Sequence[str] = LEVELS,
+    levels: Sequence[str] = lv.LEVELS,
     large_gap: int | None = None,
 ) -> pd.DataFrame:
     """ВПР vs journal for region, municipalities and schools, per year × subject × grade.
@@ -111,7 +103,7 @@ def journal_table(
     Columns: ``level``, ``unit_code``, ``unit_name``, ``municipality_code``, ``year``,
     ``subject``, ``grade`` and the ``journal_stats`` metrics.
     """
-    region = resolve_region(region)
-    counts = journal_counts(results, [*SCHOOL_GRAIN, *TEST_KEYS], large_gap=large_gap)
-    rolled = roll_up(counts, TEST_KEYS, COUNT_COLUMNS, region_code=region.code, levels=levels)
-    return add_unit_names(_finish(rolled), schools, region)
+    region = lv.resolve_region(region)
+    counts = journal_counts(results, [*lv.SCHOOL_GRAIN, *lv.TEST_KEYS], large_gap=large_gap)
+    rolled = lv.roll_up(counts, lv.TEST_KEYS, COUNT_COLUMNS, region_code=region.code, levels=levels)
+    return lv.add_unit_names(_finish(rolled), schools, region)

@@ -13,15 +13,7 @@ import numpy as np
 import pandas as pd
 
 from soko.config import RegionConfig, vpr_scale
-from soko.indicators.levels import (
-    LEVELS,
-    SCHOOL_GRAIN,
-    TEST_KEYS,
-    add_unit_names,
-    resolve_region,
-    roll_up,
-    safe_divide,
-)
+from soko.indicators import levels as lv
 
 MARKS: tuple[int, ...] = (2, 3, 4, 5)
 
@@ -49,7 +41,7 @@ _SUM_COLUMNS: tuple[str, ...] = (
 
 def max_primary_scores(tasks: pd.DataFrame) -> pd.DataFrame:
     """Maximum primary score per test = sum of its tasks' maxima (``vpr_tasks``)."""
-    out = tasks.groupby(list(TEST_KEYS), sort=True, observed=True)["max_score"].sum()
+    out = tasks.groupby(list(lv.TEST_KEYS), sort=True, observed=True)["max_score"].sum()
     return out.rename("max_primary_score").reset_index()
 
 
@@ -58,7 +50,7 @@ def max_primary_scores_from_config(results: pd.DataFrame) -> pd.DataFrame:
 
     Fallback when ``vpr_tasks`` is not at hand; tests without a configured scale get NA.
     """
-    tests = results[list(TEST_KEYS)].drop_duplicates().reset_index(drop=True)
+    tests = results[list(lv.TEST_KEYS)].drop_duplicates().reset_index(drop=True)
     maxima = []
     for year, subject, grade in tests.itertuples(index=False):
         scale = vpr_scale(int(year), str(subject), int(grade))
@@ -71,8 +63,8 @@ def _row_max(results: pd.DataFrame, max_scores: pd.DataFrame | None) -> np.ndarr
     """Each result row's test maximum (NaN when unknown), in row order."""
     if max_scores is None:
         return np.full(len(results), np.nan)
-    joined = results[list(TEST_KEYS)].merge(
-        max_scores[[*TEST_KEYS, "max_primary_score"]], on=list(TEST_KEYS), how="left"
+    joined = results[list(lv.TEST_KEYS)].merge(
+        max_scores[[*lv.TEST_KEYS, "max_primary_score"]], on=list(lv.TEST_KEYS), how="left"
     )
     return joined["max_primary_score"].to_numpy(dtype="float64", na_value=np.nan)
 
@@ -108,17 +100,17 @@ def _finish(counts: pd.DataFrame) -> pd.DataFrame:
     out = counts.copy()
     n = out["n"]
     for m in MARKS:
-        out[f"share_mark{m}"] = safe_divide(out[f"n_mark{m}"], n)
-    out["success_rate"] = safe_divide(out["n_mark3"] + out["n_mark4"] + out["n_mark5"], n)
-    out["quality_rate"] = safe_divide(out["n_mark4"] + out["n_mark5"], n)
-    out["mean_primary_score"] = safe_divide(out["_score_sum"], out["_n_scored"])
-    out["mean_score_share"] = safe_divide(out["_score_share_sum"], out["_n_score_share"])
+        out[f"share_mark{m}"] = lv.safe_divide(out[f"n_mark{m}"], n)
+    out["success_rate"] = lv.safe_divide(out["n_mark3"] + out["n_mark4"] + out["n_mark5"], n)
+    out["quality_rate"] = lv.safe_divide(out["n_mark4"] + out["n_mark5"], n)
+    out["mean_primary_score"] = lv.safe_divide(out["_score_sum"], out["_n_scored"])
+    out["mean_score_share"] = lv.safe_divide(out["_score_share_sum"], out["_n_score_share"])
     return out.drop(columns=[c for c in _SUM_COLUMNS if c.startswith("_")])
 
 
 def mark_stats(
     results: pd.DataFrame,
-    by: Sequence[str] = TEST_KEYS,
+    by: Sequence[str] = lv.TEST_KEYS,
     *,
     max_scores: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -141,7 +133,7 @@ def marks_table(
     tasks: pd.DataFrame | None = None,
     *,
     region: RegionConfig | None = None,
-    levels: Sequence[str] = LEVELS,
+    levels: Sequence[str] = lv.LEVELS,
 ) -> pd.DataFrame:
     """Mark distribution for region, municipalities and schools, per year × subject × grade.
 
@@ -149,14 +141,14 @@ def marks_table(
     scales. Columns: ``level``, ``unit_code``, ``unit_name``, ``municipality_code``,
     ``year``, ``subject``, ``grade``, ``max_primary_score`` and the ``mark_stats`` metrics.
     """
-    region = resolve_region(region)
+    region = lv.resolve_region(region)
     max_scores = (
         max_primary_scores(tasks) if tasks is not None else max_primary_scores_from_config(results)
     )
-    counts = mark_counts(results, [*SCHOOL_GRAIN, *TEST_KEYS], max_scores)
-    rolled = roll_up(counts, TEST_KEYS, _SUM_COLUMNS, region_code=region.code, levels=levels)
+    counts = mark_counts(results, [*lv.SCHOOL_GRAIN, *lv.TEST_KEYS], max_scores)
+    rolled = lv.roll_up(counts, lv.TEST_KEYS, _SUM_COLUMNS, region_code=region.code, levels=levels)
     out = _finish(rolled)
-    maxima = max_scores[[*TEST_KEYS, "max_primary_score"]].astype({"max_primary_score": "Int64"})
-    out = out.merge(maxima, on=list(TEST_KEYS), how="left")
+    maxima = max_scores[[*lv.TEST_KEYS, "max_primary_score"]].astype({"max_primary_score": "Int64"})
+    out = out.merge(maxima, on=list(lv.TEST_KEYS), how="left")
     out.insert(out.columns.get_loc("grade") + 1, "max_primary_score", out.pop("max_primary_score"))
-    return add_unit_names(out, schools, region)
+    return lv.add_unit_names(out, schools, region)

@@ -12,15 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from soko.config import RegionConfig
-from soko.indicators.levels import (
-    LEVELS,
-    SCHOOL_GRAIN,
-    TEST_KEYS,
-    add_unit_names,
-    resolve_region,
-    roll_up,
-    safe_divide,
-)
+from soko.indicators import levels as lv
 
 
 def _score_counts(results: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -41,11 +33,11 @@ def _finish(counts: pd.DataFrame, group: Sequence[str]) -> pd.DataFrame:
     out["n"] = out.groupby(list(group), sort=False, dropna=False, observed=True)[
         "n_students"
     ].transform("sum")
-    out["share"] = safe_divide(out["n_students"], out["n"])
+    out["share"] = lv.safe_divide(out["n_students"], out["n"])
     return out
 
 
-def score_distribution(results: pd.DataFrame, by: Sequence[str] = TEST_KEYS) -> pd.DataFrame:
+def score_distribution(results: pd.DataFrame, by: Sequence[str] = lv.TEST_KEYS) -> pd.DataFrame:
     """Students per observed primary score, grouped any way (``by`` = columns of ``results``).
 
     Participants without a primary score are left out. Scores nobody got have no row.
@@ -60,16 +52,16 @@ def score_distribution_table(
     schools: pd.DataFrame | None = None,
     *,
     region: RegionConfig | None = None,
-    levels: Sequence[str] = LEVELS,
+    levels: Sequence[str] = lv.LEVELS,
 ) -> pd.DataFrame:
     """Primary-score distribution for region, municipalities and schools.
 
     Columns: ``level``, ``unit_code``, ``unit_name``, ``municipality_code``, ``year``,
     ``subject``, ``grade``, ``primary_score``, ``n_students``, ``n``, ``share``.
     """
-    region = resolve_region(region)
-    counts = _score_counts(results, [*SCHOOL_GRAIN, *TEST_KEYS])
-    keys = [*TEST_KEYS, "primary_score"]
-    rolled = roll_up(counts, keys, ["n_students"], region_code=region.code, levels=levels)
-    out = _finish(rolled, ["level", "unit_code", *TEST_KEYS])
-    return add_unit_names(out, schools, region)
+    region = lv.resolve_region(region)
+    counts = _score_counts(results, [*lv.SCHOOL_GRAIN, *lv.TEST_KEYS])
+    keys = [*lv.TEST_KEYS, "primary_score"]
+    rolled = lv.roll_up(counts, keys, ["n_students"], region_code=region.code, levels=levels)
+    out = _finish(rolled, ["level", "unit_code", *lv.TEST_KEYS])
+    return lv.add_unit_names(out, schools, region)

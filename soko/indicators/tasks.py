@@ -16,17 +16,7 @@ import numpy as np
 import pandas as pd
 
 from soko.config import RegionConfig, thresholds
-from soko.indicators.levels import (
-    LEVELS,
-    PARTICIPANT_KEYS,
-    SCHOOL_GRAIN,
-    TEST_KEYS,
-    add_unit_names,
-    resolve_region,
-    roll_up,
-    safe_divide,
-    sort_rows,
-)
+from soko.indicators import levels as lv
 
 ZONES: tuple[str, ...] = ("deficit", "grey", "sufficient")
 TASK_COLUMNS: tuple[str, ...] = ("task", "task_order", "task_level", "max_score")
@@ -64,7 +54,7 @@ def task_zone(
 
 
 def _task_info(tasks: pd.DataFrame) -> pd.DataFrame:
-    info = tasks[[*TEST_KEYS, "task", "task_order", "max_score", "level"]]
+    info = tasks[[*lv.TEST_KEYS, "task", "task_order", "max_score", "level"]]
     return info.rename(columns={"level": "task_level"})
 
 
@@ -75,10 +65,10 @@ def _task_points(
     joins the participants' result rows only for columns task scores do not carry."""
     by = list(by)
     missing = [c for c in by if c not in task_scores.columns]
-    scores = task_scores[[*PARTICIPANT_KEYS, "task", "score"]] if missing else task_scores
+    scores = task_scores[[*lv.PARTICIPANT_KEYS, "task", "score"]] if missing else task_scores
     if missing:
-        people = results[[*PARTICIPANT_KEYS, *missing]]
-        scores = scores.merge(people, on=list(PARTICIPANT_KEYS), how="inner")
+        people = results[[*lv.PARTICIPANT_KEYS, *missing]]
+        scores = scores.merge(people, on=list(lv.PARTICIPANT_KEYS), how="inner")
     points = scores.groupby([*by, "task"], sort=False, dropna=False, observed=True)["score"].sum()
     return points.astype("int64").rename("points").reset_index()
 
@@ -87,7 +77,7 @@ def _expand(
     n: pd.DataFrame, tasks: pd.DataFrame, points: pd.DataFrame, by: list[str]
 ) -> pd.DataFrame:
     """Every group × every task of its test, with 0 points where nobody scored."""
-    frame = n.merge(tasks[[*TEST_KEYS, "task"]], on=list(TEST_KEYS), how="inner")
+    frame = n.merge(tasks[[*lv.TEST_KEYS, "task"]], on=list(lv.TEST_KEYS), how="inner")
     frame = frame.merge(points, on=[*by, "task"], how="left")
     frame["points"] = frame["points"].fillna(0).astype("int64")
     return frame
@@ -99,20 +89,20 @@ def _finish(
     keys: list[str],
     zone_thresholds: Mapping[str, Mapping[str, Any]] | None,
 ) -> pd.DataFrame:
-    out = frame.merge(_task_info(tasks), on=[*TEST_KEYS, "task"], how="left")
-    out["completion"] = safe_divide(out["points"], out["n"] * out["max_score"])
+    out = frame.merge(_task_info(tasks), on=[*lv.TEST_KEYS, "task"], how="left")
+    out["completion"] = lv.safe_divide(out["points"], out["n"] * out["max_score"])
     out["zone"] = task_zone(out["completion"], out["task_level"], zone_thresholds)
     lead = [c for c in frame.columns if c not in ("task", "n", "points")]
     out = out[[*lead, *TASK_COLUMNS, "n", "points", "completion", "zone"]]
     sort_keys = [*[k for k in keys if k != "task"], "task_order"]
-    return sort_rows(out, sort_keys)
+    return lv.sort_rows(out, sort_keys)
 
 
 def task_completion(
     results: pd.DataFrame,
     task_scores: pd.DataFrame,
     tasks: pd.DataFrame,
-    by: Sequence[str] = TEST_KEYS,
+    by: Sequence[str] = lv.TEST_KEYS,
     *,
     zone_thresholds: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
@@ -125,8 +115,8 @@ def task_completion(
     ``completion`` (points / (n × max_score)), ``zone``.
     """
     by = list(by)
-    if not set(TEST_KEYS) <= set(by):
-        raise ValueError(f"task_completion needs the test keys {list(TEST_KEYS)} in `by`")
+    if not set(lv.TEST_KEYS) <= set(by):
+        raise ValueError(f"task_completion needs the test keys {list(lv.TEST_KEYS)} in `by`")
     n = results.groupby(by, sort=False, dropna=False, observed=True).size().rename("n")
     points = _task_points(task_scores, results, by)
     frame = _expand(n.reset_index(), tasks, points, by)
@@ -140,7 +130,7 @@ def task_completion_table(
     schools: pd.DataFrame | None = None,
     *,
     region: RegionConfig | None = None,
-    levels: Sequence[str] = LEVELS,
+    levels: Sequence[str] = lv.LEVELS,
     zone_thresholds: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Task completion for region, municipalities and schools, per test and task.
@@ -149,19 +139,19 @@ def task_completion_table(
     ``subject``, ``grade``, ``task``, ``task_order``, ``task_level``, ``max_score``, ``n``,
     ``points``, ``completion``, ``zone``.
     """
-    region = resolve_region(region)
-    school_keys = [*TEST_KEYS, "school_code"]
-    n = results.groupby([*SCHOOL_GRAIN, *TEST_KEYS], sort=False, dropna=False, observed=True)
+    region = lv.resolve_region(region)
+    school_keys = [*lv.TEST_KEYS, "school_code"]
+    n = results.groupby([*lv.SCHOOL_GRAIN, *lv.TEST_KEYS], sort=False, dropna=False, observed=True)
     n = n.size().rename("n").reset_index()
     points = _task_points(task_scores, results, school_keys)
     counts = _expand(n, tasks, points, school_keys)
-    rolled = roll_up(
+    rolled = lv.roll_up(
         counts,
-        [*TEST_KEYS, "task"],
+        [*lv.TEST_KEYS, "task"],
         ["n", "points"],
         region_code=region.code,
         levels=levels,
         sort=False,
     )
-    out = _finish(rolled, tasks, ["level", "unit_code", *TEST_KEYS, "task"], zone_thresholds)
-    return add_unit_names(out, schools, region)
+    out = _finish(rolled, tasks, ["level", "unit_code", *lv.TEST_KEYS, "task"], zone_thresholds)
+    return lv.add_unit_names(out, schools, region)

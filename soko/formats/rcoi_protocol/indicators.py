@@ -24,15 +24,7 @@ from soko.config import RegionConfig
 from soko.derive import DerivedSpec
 from soko.formats.rcoi_protocol import scales
 from soko.formats.rcoi_protocol.kinds import GiaKind
-from soko.indicators.levels import (
-    LEVELS,
-    SCHOOL_GRAIN,
-    TEST_KEYS,
-    add_unit_names,
-    resolve_region,
-    roll_up,
-    safe_divide,
-)
+from soko.indicators import levels as lv
 
 MARK_DYNAMICS: tuple[str, ...] = (
     "success_rate",
@@ -57,8 +49,8 @@ def _per_test(
     """Apply ``compute(scale, rows)`` per year × subject × grade; its arrays come back in row
     order (NaN for rows of no group)."""
     outputs = [np.full(len(results), np.nan) for _ in range(n_outputs)]
-    keys = results[list(TEST_KEYS)].astype("object")
-    for (year, subject, grade), idx in keys.groupby(list(TEST_KEYS), sort=True).indices.items():
+    keys = results[list(lv.TEST_KEYS)].astype("object")
+    for (year, subject, grade), idx in keys.groupby(list(lv.TEST_KEYS), sort=True).indices.items():
         sc = scales.scale(kind, int(year), str(subject), int(grade))
         for out, values in zip(outputs, compute(sc, results.iloc[idx]), strict=True):
             out[idx] = values
@@ -99,7 +91,7 @@ def marks_table(
     schools: pd.DataFrame | None = None,
     *,
     region: RegionConfig | None = None,
-    levels: Sequence[str] = LEVELS,
+    levels: Sequence[str] = lv.LEVELS,
 ) -> pd.DataFrame:
     """Mark distribution, успеваемость, качество, mean primary score, dynamics.
 
@@ -107,19 +99,21 @@ def marks_table(
     ``share_condition_failed`` (a «2» only because of an extra condition such as the geometry
     minimum), ``share_*_prev``/``_change`` and ``negative_dynamics``.
     """
-    region = resolve_region(region)
+    region = lv.resolve_region(region)
     maxima = (
-        results.groupby(list(TEST_KEYS), sort=True)["max_primary_score"]
+        results.groupby(list(lv.TEST_KEYS), sort=True)["max_primary_score"]
         .max()
         .rename("max_score")
         .reset_index()
     )
     table = ind.marks_table(results, schools, maxima, region=region, levels=levels)
-    extra = condition_counts(kind, results, [*SCHOOL_GRAIN, *TEST_KEYS])
-    rolled = roll_up(extra, TEST_KEYS, MARK_EXTRA_COUNTS, region_code=region.code, levels=levels)
-    keys = ["level", "unit_code", *TEST_KEYS]
+    extra = condition_counts(kind, results, [*lv.SCHOOL_GRAIN, *lv.TEST_KEYS])
+    rolled = lv.roll_up(
+        extra, lv.TEST_KEYS, MARK_EXTRA_COUNTS, region_code=region.code, levels=levels
+    )
+    keys = ["level", "unit_code", *lv.TEST_KEYS]
     table = table.merge(rolled.drop(columns="municipality_code"), on=keys, how="left")
-    table["share_condition_failed"] = safe_divide(table["n_condition_failed"], table["n"])
+    table["share_condition_failed"] = lv.safe_divide(table["n_condition_failed"], table["n"])
     table = ind.add_dynamics(table, list(MARK_DYNAMICS))
     return ind.flag_negative_dynamics(table)
 
@@ -210,17 +204,17 @@ def _score_finish(kind: GiaKind, counts: pd.DataFrame) -> pd.DataFrame:
     out = counts.copy()
     n = out["n"]
     for i in range(1, len(band_edges(kind)) + 1):
-        out[f"share_band{i}"] = safe_divide(out[f"n_band{i}"], n)
+        out[f"share_band{i}"] = lv.safe_divide(out[f"n_band{i}"], n)
     for name in ("min", "certificate", "university"):
-        out[f"share_below_{name}"] = safe_divide(out[f"n_below_{name}"], out[f"n_with_{name}"])
-    out["share_high"] = safe_divide(out["n_high"], n)
-    out["mean_test_score"] = safe_divide(out["_test_sum"], n)
-    out["mean_primary_score"] = safe_divide(out["_primary_sum"], out["_n_primary"])
+        out[f"share_below_{name}"] = lv.safe_divide(out[f"n_below_{name}"], out[f"n_with_{name}"])
+    out["share_high"] = lv.safe_divide(out["n_high"], n)
+    out["mean_test_score"] = lv.safe_divide(out["_test_sum"], n)
+    out["mean_primary_score"] = lv.safe_divide(out["_primary_sum"], out["_n_primary"])
     return out.drop(columns=list(_SCORE_SUMS))
 
 
 def score_stats(
-    kind: GiaKind, results: pd.DataFrame, by: Sequence[str] = TEST_KEYS
+    kind: GiaKind, results: pd.DataFrame, by: Sequence[str] = lv.TEST_KEYS
 ) -> pd.DataFrame:
     """Test-score indicators grouped any way (``by`` = columns of the results table).
 
@@ -237,15 +231,15 @@ def scores_table(
     schools: pd.DataFrame | None = None,
     *,
     region: RegionConfig | None = None,
-    levels: Sequence[str] = LEVELS,
+    levels: Sequence[str] = lv.LEVELS,
 ) -> pd.DataFrame:
     """Test-score indicators for region, municipalities and schools per year × subject, with
     the change since the previous available year (``*_prev``, ``*_change``)."""
-    region = resolve_region(region)
-    counts = score_counts(kind, results, [*SCHOOL_GRAIN, *TEST_KEYS])
+    region = lv.resolve_region(region)
+    counts = score_counts(kind, results, [*lv.SCHOOL_GRAIN, *lv.TEST_KEYS])
     sums = [*score_count_columns(kind), *_SCORE_SUMS]
-    rolled = roll_up(counts, TEST_KEYS, sums, region_code=region.code, levels=levels)
-    table = add_unit_names(_score_finish(kind, rolled), schools, region)
+    rolled = lv.roll_up(counts, lv.TEST_KEYS, sums, region_code=region.code, levels=levels)
+    table = lv.add_unit_names(_score_finish(kind, rolled), schools, region)
     return ind.add_dynamics(table, list(SCORE_DYNAMICS))
 
 
