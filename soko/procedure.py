@@ -43,12 +43,14 @@ class Ingester:
 
 @dataclass(frozen=True)
 class DemoContext:
-    """What a procedure's demo generator gets: the region already generated for ВПР.
+    """What a procedure's demo generator gets: the demo region's schools, years and places.
 
     ``schools`` carries the generator's truth columns too (``context``, ``true_effect``,
     ``kind``, ``locality``, ``strong_genuine`` ...), so a procedure's results can be consistent
     with the same schools' ВПР. Write raw files under ``out`` only, truth under ``truth_dir``
     only; derive every random stream with ``soko.demo.model.rng_for(seed, "<procedure>", ...)``.
+    ``workers`` is how many processes a generator may write its files in (``None``: its own
+    choice, ``soko.demo.model.default_workers``); the files must not depend on it.
     """
 
     out: Path
@@ -58,6 +60,7 @@ class DemoContext:
     years: tuple[int, ...]
     schools: pd.DataFrame
     config_dir: Path | None = None
+    workers: int | None = None
 
 
 @dataclass(frozen=True)

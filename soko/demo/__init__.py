@@ -2,7 +2,7 @@
 
 Schools, rosters, school means, work blueprints and planted manipulations (the generating
 model is described in ``docs/demo_model.md``). Writing the whole region — registry, context,
-ВПР workbooks, every procedure's files and the truth — is
+every procedure's files (ВПР's: :mod:`soko.procedures.vpr.demo`) and the truth — is
 :func:`soko.pipeline.demo.generate_demo`, which composes the procedures' demo generators.
 """
 

@@ -139,38 +139,47 @@ The model is described in `docs/demo_model.md` of the soko repository.
 """
 
 
-def write_truth(
-    truth_dir: Path,
-    *,
-    seed: int,
-    size: str,
-    schools: pd.DataFrame,
-    planted: pd.DataFrame,
-    effects: pd.DataFrame,
-    tasks: pd.DataFrame,
-    meta: dict[str, object],
-    value_added: pd.DataFrame | None = None,
-) -> list[Path]:
+def write_truth_tables(truth_dir: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
+    """``<name>.parquet`` per table, in the order given."""
     truth_dir.mkdir(parents=True, exist_ok=True)
     files = []
-    tables = [
-        ("schools", schools),
-        ("planted", planted),
-        ("school_effects", effects),
-        ("tasks", tasks),
-    ]
-    if value_added is not None:
-        tables.append(("value_added", value_added))
-    for name, df in tables:
+    for name, df in tables.items():
         path = truth_dir / f"{name}.parquet"
         df.to_parquet(path, index=False)
         files.append(path)
-    path = truth_dir / "truth.json"
+    return files
+
+
+def _dump_meta(path: Path, meta: dict[str, object]) -> Path:
     path.write_text(
         json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
-    files.append(path)
+    return path
+
+
+def write_truth_meta(truth_dir: Path, meta: dict[str, object]) -> Path:
+    """A fresh ``truth.json`` holding ``meta`` (the generator's: seed, size, parameters,
+    counts); procedures add their own keys with :func:`add_truth_meta`."""
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    return _dump_meta(truth_dir / "truth.json", meta)
+
+
+def add_truth_meta(truth_dir: Path, meta: dict[str, object]) -> Path:
+    """Merge a procedure's keys into ``truth.json`` (created if absent). Keys are written
+    sorted, so the file does not depend on who added what first."""
+    path = truth_dir / "truth.json"
+    merged = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    return _dump_meta(path, {**merged, **meta})
+
+
+def read_truth_meta(truth_dir: Path) -> dict[str, object]:
+    path = truth_dir / "truth.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def write_truth_readme(truth_dir: Path, *, seed: int, size: str) -> Path:
+    truth_dir.mkdir(parents=True, exist_ok=True)
     path = truth_dir / "README.md"
     path.write_text(README.format(seed=seed, size=size), encoding="utf-8")
-    files.append(path)
-    return files
+    return path

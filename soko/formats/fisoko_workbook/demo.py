@@ -196,7 +196,7 @@ def generate_workbooks(
             growth=schools["true_va"].to_numpy(dtype=np.float64),
         )
         tasks.append((job, layout, style))
-    written = _run(tasks)
+    written = _run(tasks, ctx.workers)
     remove_stale(ctx.out / code, code, {p.resolve() for p in written})
     return written
 
@@ -206,10 +206,11 @@ def _simulate_and_write(task: _Task) -> Path:
     return write_workbook(job, simulate_file(job), layout, style)
 
 
-def _run(tasks: list[_Task]) -> list[Path]:
+def _run(tasks: list[_Task], workers: int | None = None) -> list[Path]:
     """Simulate and write every file; in worker processes for a big region (each file has
     its own random stream, so the files do not depend on the number of workers)."""
-    workers = default_workers(sum(len(job.roster) for job, _, _ in tasks))
+    if workers is None:
+        workers = default_workers(sum(len(job.roster) for job, _, _ in tasks))
     if workers <= 1 or len(tasks) <= 1:
         return [_simulate_and_write(t) for t in tasks]
     methods = multiprocessing.get_all_start_methods()

@@ -7,13 +7,16 @@ contract, indicator tables and unified rows are the shared ФИС ОКО workboo
 ``vpr_results``, ``vpr_task_scores``, ``vpr_tasks``; derived ``vpr_marks``, ``vpr_tasks``,
 ``vpr_journal``, ``vpr_scores``.
 
-The demo region's ВПР files are written by the demo region's generator itself
-(:mod:`soko.pipeline.demo`), because every other procedure's demo draws its students and
-schools from the same simulated population.
+Demo: :mod:`soko.procedures.vpr.demo` writes the workbooks, with planted manipulations, and
+ВПР's truth, from the simulated population (:mod:`soko.demo.vpr`) that НИКО and РПР draw
+from too. The demo region's generator (:func:`soko.pipeline.demo.generate_demo`) calls it
+first, like every procedure's demo, and composes the value-added truth across ВПР and РПР
+from :func:`soko.procedures.vpr.demo.work_blueprints`.
 """
 
 from __future__ import annotations
 
 from soko.formats.fisoko_workbook import workbook_procedure
+from soko.procedures.vpr.demo import generate
 
-PROCEDURE = workbook_procedure("vpr", "ВПР")
+PROCEDURE = workbook_procedure("vpr", "ВПР", demo=generate)
