@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from soko.build import build
 from soko.cli_support import (
     check_config_command,
     config_gate,
@@ -14,6 +15,9 @@ from soko.cli_support import (
     say,
 )
 from soko.paths import processed_dir, project_root, raw_dir
+from soko.pipeline.analytic_base import build_analytic_base
+from soko.pipeline.demo import generate_demo
+from soko.pipeline.ingest import ingest, validate_file
 from soko.registry import discover
 
 # Commands that run on the configuration: nothing starts while it has a mistake.
@@ -21,7 +25,6 @@ CHECKED_COMMANDS = frozenset({"demo", "ingest", "build"})
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from soko.pipeline.demo import generate_demo
 
     out = Path(args.out)
     truth = Path(args.truth) if args.truth else None
@@ -35,7 +38,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from soko.pipeline.ingest import ingest
 
     raw, processed = Path(args.raw), Path(args.processed)
     nothing = missing_raw_message(raw)
@@ -45,14 +47,12 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     report = ingest(raw, processed)
     print(report.summary_ru())
     print(f"Канонические таблицы: {processed}")
-    from soko.pipeline.analytic_base import build_analytic_base
 
     print(f"Аналитическая база (SQL, DuckDB): {build_analytic_base(processed)}")
     return 0 if report.ok else 1
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from soko.pipeline.ingest import validate_file
 
     path = Path(args.path)
     if not path.is_file():
@@ -70,7 +70,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from soko.build import build
 
     return build(year=args.year, jobs=args.jobs, only=args.only)
 

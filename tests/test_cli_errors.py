@@ -125,12 +125,12 @@ def test_build_without_processed_tables(project: Path, capsys) -> None:
 def test_unexpected_error_goes_to_a_log(
     project: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import soko.pipeline.ingest
+    import soko.cli
 
     def boom(raw: Path, processed: Path) -> None:
         raise RuntimeError("сломалось внутри")
 
-    monkeypatch.setattr(soko.pipeline.ingest, "ingest", boom)
+    monkeypatch.setattr(soko.cli, "ingest", boom)
     some_raw_file(project)
     assert main(["ingest"]) == 3
     text = output(capsys)
