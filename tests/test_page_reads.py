@@ -107,9 +107,10 @@ def test_loading_an_undeclared_table_fails_only_under_a_declaration(
         nb.sql("SELECT 1", str(processed))
     # the page helpers go through the same loader
     from soko.formats.rcoi_protocol.pages import page
+    from soko.registry import procedure
 
     with pytest.raises(UndeclaredReadError, match="oge_marks"):
-        page("oge", 2026, str(processed))
+        page(procedure("oge"), 2026, str(processed))
 
 
 def test_check_read_reads_the_environment_it_is_given() -> None:
