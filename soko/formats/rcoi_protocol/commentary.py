@@ -27,7 +27,7 @@ def _joined(items: list[str]) -> str:
 
 def _participants(u: pd.DataFrame, title: str, unit_name: str, year: int) -> str:
     n = int(u["n"].sum())
-    k = len(u)
+    k = u["subject"].nunique() if "subject" in u else len(u)  # ГВЭ: a subject in two grades
     return (
         f"{unit_name}, {title}-{year}: {format_count(n)} "
         f"{plural(n, 'результат', 'результата', 'результатов')} по {k} "
