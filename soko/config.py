@@ -14,6 +14,7 @@ from typing import Any
 from soko.paths import config_dir
 from soko.settings import load_checked, schema_for
 from soko.settings.loading import load_checked_path, read_raw
+from soko.settings.region import Comparison as ComparisonEntry
 from soko.settings.region import RegionFile
 from soko.settings.scales import VprScalesFile
 from soko.settings.thresholds import ThresholdsFile
@@ -120,12 +121,12 @@ def min_group(directory: Path | None = None) -> int:
 
 def core_subjects(directory: Path | None = None) -> tuple[str, ...]:
     """Subjects every student writes (``core_subjects`` in ``config/region.yml``)."""
-    return tuple(str(s) for s in load_yaml("region.yml", directory).get("core_subjects", []))
+    return tuple(load_checked("region.yml", RegionFile, directory).core_subjects)
 
 
-def comparisons(directory: Path | None = None) -> list[dict[str, Any]]:
+def comparisons(directory: Path | None = None) -> list[ComparisonEntry]:
     """The cross-procedure comparisons (``comparisons`` in ``config/region.yml``)."""
-    return list(load_yaml("region.yml", directory).get("comparisons") or [])
+    return list(load_checked("region.yml", RegionFile, directory).comparisons)
 
 
 def subject_names(directory: Path | None = None) -> dict[str, str]:

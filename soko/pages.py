@@ -16,7 +16,7 @@ import yaml
 from soko.declared_reads import ANALYTIC_BASE
 from soko.paths import project_root
 from soko.registry import derived_tables
-from soko.settings.errors import ConfigError, ConfigProblem
+from soko.settings.errors import ConfigError, ConfigProblem, yaml_problem
 from soko.settings.loading import display_name
 
 SCOPES = ("region", "municipality")
@@ -113,10 +113,7 @@ def load_pages(
     try:
         return _load_pages(path, known)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = ConfigProblem(display_name(path), (), "ошибка синтаксиса YAML", line)
-        raise ConfigError([problem]) from exc
+        raise ConfigError([yaml_problem(display_name(path), exc)]) from exc
     except ValueError as exc:
         message = str(exc).removeprefix(f"{path.name}: ")
         raise ConfigError([ConfigProblem(display_name(path), (), message)]) from exc

@@ -133,10 +133,10 @@ def comparisons() -> tuple[Comparison, ...]:
     """The cross-procedure comparisons of ``config/region.yml`` (``comparisons:``)."""
     return tuple(
         Comparison(
-            str(c["code"]),
-            Stage(str(c["earlier"]["procedure"]), int(c["earlier"]["grade"])),
-            Stage(str(c["later"]["procedure"]), int(c["later"]["grade"])),
-            int(c["lag"]),
+            c.code,
+            Stage(c.earlier.procedure, c.earlier.grade),
+            Stage(c.later.procedure, c.later.grade),
+            c.lag,
         )
         for c in configured_comparisons()
     )
