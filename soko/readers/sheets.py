@@ -155,6 +155,70 @@ def _not_a_table(path: Path, what: str) -> FileProblem:
     )
 
 
+_INTERRUPTS = (KeyboardInterrupt, SystemExit)
+_FREE_OR_END = 0xFFFFFFFA  # sector ids from here up are markers (end of chain, free, ...)
+
+
+def _cfb_sound(data: bytes) -> bool:
+    """Whether an OLE container's sector tables are whole: every chain ends, no sector id
+    points past the file, no stream claims more bytes than the file has.
+
+    Checked before calamine sees the bytes because a damaged table (zeroed sectors make a
+    chain that loops on itself) makes it allocate without end and abort the whole process,
+    which no ``except`` can catch: one bad .xls would stop the ingest of every file.
+    """
+    if len(data) < 512:
+        return False
+    shift = int.from_bytes(data[30:32], "little")
+    if shift not in (9, 12):
+        return False
+    size = 1 << shift
+    n = (len(data) - 512 + size - 1) // size  # sectors in the file
+    sector = lambda k: data[512 + k * size : 512 + (k + 1) * size]  # noqa: E731
+
+    def ids(chunk: bytes) -> list[int]:
+        return [int.from_bytes(chunk[i : i + 4], "little") for i in range(0, len(chunk), 4)]
+
+    n_fat = int.from_bytes(data[44:48], "little")
+    fat_sectors = [k for k in ids(data[76:512]) if k < _FREE_OR_END][:n_fat]
+    if len(fat_sectors) < min(n_fat, 109) or any(k >= n for k in fat_sectors):
+        return False
+    fat = [v for k in fat_sectors for v in ids(sector(k))]
+    if any(n <= v < _FREE_OR_END for v in fat[:n]):
+        return False
+    state = [0] * len(fat)  # 0 unseen, 1 on the current path, 2 known to end
+    for start in range(min(n, len(fat))):
+        path, k = [], start
+        while k < min(n, len(fat)) and state[k] == 0:
+            state[k] = 1
+            path.append(k)
+            k = fat[k]
+        if k < min(n, len(fat)) and state[k] == 1:
+            return False  # a chain that loops
+        for j in path:
+            state[j] = 2
+
+    def chain(k: int) -> list[int]:
+        out = []
+        while k < _FREE_OR_END:
+            if k >= min(n, len(fat)) or len(out) > n:
+                return []
+            out.append(k)
+            k = fat[k]
+        return out
+
+    directory = b"".join(sector(k) for k in chain(int.from_bytes(data[48:52], "little")))
+    if not directory:
+        return False
+    for i in range(0, len(directory) - 127, 128):
+        entry = directory[i : i + 128]
+        if entry[66] in (1, 2, 5):  # storage, stream, root
+            length = int.from_bytes(entry[120:124], "little")
+            if length > len(data) and entry[66] == 2:
+                return False
+    return True
+
+
 def _workbook(path: Path, data: bytes, kind: str) -> CalamineWorkbook:
     """Open the bytes with calamine, or say in Russian why they cannot be opened."""
     if kind == "zip":
@@ -169,8 +233,13 @@ def _workbook(path: Path, data: bytes, kind: str) -> CalamineWorkbook:
             "пароль (Файл → Сведения → Защитить книгу) и сохраните как .xlsx без пароля",
         )
     try:
+        if kind == "ole" and not _cfb_sound(data):
+            raise ValueError("damaged OLE sector tables")
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine's errors are English and technical: say it plainly
+    except _INTERRUPTS:
+        raise
+    except BaseException as exc:  # calamine's errors are English and technical (and a panic
+        # in its Rust code is a BaseException): say it plainly
         if kind == "ole":
             message = (
                 "файл Excel 97–2003 (.xls) повреждён и не читается: " + _RESAVE + ", если он "
@@ -188,7 +257,9 @@ def _workbook_sheets(path: Path, book: CalamineWorkbook, kind: str) -> list[Shee
             sheet = book.get_sheet_by_name(name)
             values = sheet.to_python(skip_empty_area=False)
             merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
-        except Exception as exc:
+        except _INTERRUPTS:
+            raise
+        except BaseException as exc:  # see _workbook
             raise FileProblem(
                 path,
                 "file_readable",
