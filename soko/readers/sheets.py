@@ -41,7 +41,8 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _RESAVE = "откройте его в Excel или LibreOffice и сохраните как .xlsx"
-_REDOWNLOAD = "скачайте его заново (например, из ФИС ОКО или у РЦОИ) и положите вместо этого"
+_DOWNLOAD = "скачайте его заново (из ФИС ОКО, у РЦОИ или у того, кто его прислал)"
+_REDOWNLOAD = _DOWNLOAD + " и положите вместо этого"
 
 
 @dataclass
@@ -121,7 +122,8 @@ def _zip_problem(path: Path, data: bytes) -> FileProblem | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            broken = archive.testzip()
+            # a damaged directory may claim gigabytes, which calamine would try to allocate
+            broken = next((i.filename for i in archive.infolist() if i.file_size > _MAX_PART), None)
     except (zipfile.BadZipFile, EOFError, ValueError, OSError):
         return FileProblem(
             path,
@@ -131,7 +133,9 @@ def _zip_problem(path: Path, data: bytes) -> FileProblem | None:
         )
     if broken is not None:
         return FileProblem(
-            path, "file_complete", "файл повреждён (часть книги не читается): " + _REDOWNLOAD
+            path,
+            "file_complete",
+            "файл повреждён (часть книги заявлена размером больше гигабайта): " + _REDOWNLOAD,
         )
     if "xl/workbook.xml" in names or "content.xml" in names:
         return None
@@ -156,6 +160,7 @@ def _not_a_table(path: Path, what: str) -> FileProblem:
 
 
 _INTERRUPTS = (KeyboardInterrupt, SystemExit)
+_MAX_PART = 1 << 30  # no part of a real workbook unpacks to a gigabyte
 _FREE_OR_END = 0xFFFFFFFA  # sector ids from here up are markers (end of chain, free, ...)
 
 
@@ -242,8 +247,8 @@ def _workbook(path: Path, data: bytes, kind: str) -> CalamineWorkbook:
         # in its Rust code is a BaseException): say it plainly
         if kind == "ole":
             message = (
-                "файл Excel 97–2003 (.xls) повреждён и не читается: " + _RESAVE + ", если он "
-                "открывается, иначе " + _REDOWNLOAD.split(" (")[0]
+                f"файл Excel 97–2003 (.xls) повреждён и не читается: {_RESAVE}, если он "
+                f"открывается, иначе {_DOWNLOAD}"
             )
         else:
             message = "книга повреждена и не читается: " + _REDOWNLOAD
@@ -345,9 +350,7 @@ def read_sheets(path: Path) -> list[Sheet]:
     kind = sniff(data)
     ext = path.suffix.lower()
     if kind == "empty":
-        raise FileProblem(
-            path, "file_not_empty", "файл пустой (0 байт): " + _REDOWNLOAD.split(" и ")[0]
-        )
+        raise FileProblem(path, "file_not_empty", "файл пустой (0 байт): " + _DOWNLOAD)
     if kind in ("zip", "ole"):
         return _workbook_sheets(path, _workbook(path, data, kind), kind)
     if kind == "pdf":
@@ -392,6 +395,12 @@ _OTHER_KINDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "(по строке на участника): выгрузите из ФИС ОКО индивидуальные результаты",
     ),
     (
+        "pisa",
+        ("W_FSTUWT",),
+        "файл исследования по модели PISA (его место — data/raw/pisa/<год>/)",
+    ),
+    ("survey", ("Код анкеты",), "файл анкетирования (его место — data/raw/surveys/<год>/)"),
+    (
         "gia",
         ("Код ППЭ", "Тестовый балл"),
         "протокол РЦОИ (ОГЭ, ЕГЭ или ГВЭ; его место — data/raw/gia/<вид экзамена>/)",
@@ -406,9 +415,9 @@ _OTHER_KINDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 
 
 def other_kind(sheets: list[Sheet], expected: str = "") -> str | None:
-    """What a table that is not of the ``expected`` kind (``registry``, ``context``, ``gia``,
-    ``workbook``) looks like, and where it belongs; None when it looks like nothing soko
-    knows."""
+    """What a table that is not of the ``expected`` kind looks like, and where it belongs;
+    None when it looks like nothing soko knows. Kinds: ``registry``, ``context``,
+    ``statistics``, ``pisa``, ``survey``, ``gia``, ``workbook``."""
     text = " ".join(c for s in sheets for row in s.rows[:40] for c in row if c).casefold()
     for key, words, what in _OTHER_KINDS:
         if key != expected and any(w.casefold() in text for w in words):

@@ -191,6 +191,15 @@ def _statistics_in_vpr(raw: Path) -> None:
     write_xlsx_sheets(raw / "vpr" / "2026" / "stat.xlsx", [("Статистика", cells)])
 
 
+def _vpr_in_pisa(raw: Path) -> None:
+    write_vpr(raw / "pisa" / "2026" / "ma4.xlsx", VPR_ROWS[:2])
+
+
+def _registry_in_oge(raw: Path) -> None:
+    cells = [REGISTRY_HEADER.split(";"), ["edu990001", "МБОУ СОШ № 1", "01", MUN1, "СОШ", "Город"]]
+    write_text(raw / "gia" / "oge" / "2026" / "reestr.csv", cells)
+
+
 # --- other kinds in other formats ------------------------------------------------------------
 
 
@@ -396,6 +405,34 @@ CASES = [
         problems=(
             Expect(
                 "vpr/2026/stat.xlsx", "kind_matches", None, None, ("статистика", "индивидуальные")
+            ),
+        ),
+    ),
+    Case(
+        "wrong-kind-vpr-workbook-in-pisa-folder",
+        "pisa",
+        _vpr_in_pisa,
+        problems=(
+            Expect(
+                "pisa/2026/ma4.xlsx",
+                "kind_matches",
+                None,
+                None,
+                ("«Индивидуальные результаты»", "data/raw/<процедура>/<год>/"),
+            ),
+        ),
+    ),
+    Case(
+        "wrong-kind-registry-in-oge-folder",
+        "oge",
+        _registry_in_oge,
+        problems=(
+            Expect(
+                "gia/oge/2026/reestr.csv",
+                "kind_matches",
+                None,
+                None,
+                ("не протокол РЦОИ", "data/raw/registry/"),
             ),
         ),
     ),
