@@ -255,7 +255,7 @@ def _workbook(path: Path, data: bytes, kind: str) -> CalamineWorkbook:
         raise FileProblem(path, "file_readable", message) from exc
 
 
-def _workbook_sheets(path: Path, book: CalamineWorkbook, kind: str) -> list[Sheet]:
+def _workbook_sheets(path: Path, book: CalamineWorkbook) -> list[Sheet]:
     sheets = []
     for name in book.sheet_names:
         try:
@@ -352,7 +352,7 @@ def read_sheets(path: Path) -> list[Sheet]:
     if kind == "empty":
         raise FileProblem(path, "file_not_empty", "файл пустой (0 байт): " + _DOWNLOAD)
     if kind in ("zip", "ole"):
-        return _workbook_sheets(path, _workbook(path, data, kind), kind)
+        return _workbook_sheets(path, _workbook(path, data, kind))
     if kind == "pdf":
         raise _not_a_table(path, "документ PDF")
     if kind == "binary":
