@@ -8,6 +8,7 @@ problem type.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pandas as pd
@@ -69,7 +70,15 @@ def file_problem(report: FileReport, exc: FileProblem, rows_read: int = 0) -> No
 
 
 def find_files(raw: Path, sub: str, patterns: tuple[str, ...]) -> list[Path]:
-    """Files under ``raw/sub`` matching ``patterns``, sorted; lock and hidden files skipped."""
+    """Files under ``raw/sub`` whose name matches one of ``patterns`` in any case (Windows
+    saves «.XLSX» as readily as «.xlsx»), sorted; lock and hidden files skipped."""
     folder = raw / sub
-    found = {p for pat in patterns for p in folder.rglob(pat)} if folder.is_dir() else set()
-    return sorted(p for p in found if p.is_file() and not p.name.startswith(("~$", ".")))
+    every = folder.rglob("*") if folder.is_dir() else ()
+    found = {p for p in every if any(fnmatch(p.name.lower(), pat) for pat in patterns)}
+    return sorted(
+        p
+        for p in found
+        if p.is_file()
+        and not p.name.startswith("~$")
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )

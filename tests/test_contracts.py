@@ -126,7 +126,7 @@ def test_empty_and_foreign_files_are_reported(raw: Path, tmp_path: Path) -> None
     write_vpr(raw / "vpr" / "nohdr.xlsx", [["просто", "таблица"]], header=["Имя", "Балл"])
     _, files = _run(raw, tmp_path)
     rules = {f.file: f.problems[0].rule for f in files}
-    assert rules == {"vpr/empty.xlsx": "file_readable", "vpr/nohdr.xlsx": "header_present"}
+    assert rules == {"vpr/empty.xlsx": "file_not_empty", "vpr/nohdr.xlsx": "header_present"}
 
 
 def test_task_maxima_must_match_scale(raw: Path, tmp_path: Path) -> None:

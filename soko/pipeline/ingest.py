@@ -23,12 +23,13 @@ from soko.contracts.staging import (
 from soko.contracts.suites import validate_frame
 from soko.file_report import FileReport, apply_problems, display_name, file_problem, find_files
 from soko.readers.delimited import read_delimited
-from soko.readers.grid import read_grid
 from soko.readers.problems import FileProblem, Problem
+from soko.readers.sheets import TABLE_EXTENSIONS, TABLE_PATTERNS, read_sheets
 from soko.registry import discover
 from soko.schema import typed
 
 KINDS = ("registry", "context")
+UNRECOGNISED = "не распознан"  # the kind of a file no ingester took
 REJECTED_DIR = "rejected"
 REPORT_FILE = "ingest_report.json"
 
@@ -42,12 +43,20 @@ class IngestReport:
     def ok(self) -> bool:
         return all(f.ok for f in self.files) and bool(self.files)
 
+    @property
+    def unrecognised(self) -> list[FileReport]:
+        return [f for f in self.files if f.kind == UNRECOGNISED]
+
     def summary_ru(self, limit: int = 20) -> str:
         lines = [f"Проверено файлов: {len(self.files)}."]
         read = sum(f.rows_read for f in self.files)
         acc = sum(f.rows_accepted for f in self.files)
         lines.append(f"Строк прочитано: {read}, принято: {acc}, отклонено: {read - acc}.")
-        bad = [f for f in self.files if not f.ok]
+        bad = [f for f in self.files if not f.ok and f.kind != UNRECOGNISED]
+        odd = self.unrecognised
+        if odd:
+            lines.append(f"Не распознано и не прочитано файлов: {len(odd)}:")
+            lines += [f"  {f.file}: {f.problems[0].message}" for f in odd]
         if not self.files:
             lines.append(
                 "Нет ни одного входного файла: сначала выполните `soko demo` "
@@ -66,7 +75,7 @@ class IngestReport:
                     lines.append(
                         f"    … и ещё {len(f.problems) - limit}; полный список в {REJECTED_DIR}/"
                     )
-        else:
+        elif not odd:
             lines.append("Ошибок нет.")
         return "\n".join(lines)
 
@@ -80,7 +89,7 @@ def ingest_registry(paths: list[Path], raw: Path) -> tuple[pd.DataFrame, list[Fi
         rep = FileReport(display_name(path, raw), "registry")
         reports.append(rep)
         try:
-            table = read_delimited(path, list(REGISTRY_COLUMNS))
+            table = read_delimited(path, list(REGISTRY_COLUMNS), expected="registry")
             staging = registry_staging(table.rows)
             cfg = region()
             params = {
@@ -106,7 +115,7 @@ def ingest_context(
         rep = FileReport(display_name(path, raw), "context")
         reports.append(rep)
         try:
-            table = read_delimited(path, list(CONTEXT_COLUMNS))
+            table = read_delimited(path, list(CONTEXT_COLUMNS), expected="context")
             staging = context_staging(table.rows)
             problems = validate_frame(
                 "context", staging, rep.file, {"known_school_codes": known_codes}
@@ -148,11 +157,12 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     report = IngestReport()
     processed.mkdir(parents=True, exist_ok=True)
 
-    schools, reps = ingest_registry(find_files(raw, "registry", ("*.csv", "*.txt")), raw)
+    taken = find_files(raw, "registry", TABLE_PATTERNS)
+    schools, reps = ingest_registry(taken, raw)
     report.files += reps
-    ctx, reps = ingest_context(
-        find_files(raw, "context", ("*.csv", "*.txt")), raw, schools["school_code"].tolist()
-    )
+    found = find_files(raw, "context", TABLE_PATTERNS)
+    taken += found
+    ctx, reps = ingest_context(found, raw, schools["school_code"].tolist())
     report.files += reps
 
     outputs = {
@@ -161,10 +171,13 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     }
     for proc in discover():
         ing = proc.ingester
-        result = ing.run(find_files(raw, ing.folder, ing.patterns), raw, schools)
+        found = find_files(raw, ing.folder, ing.patterns)
+        taken += found
+        result = ing.run(found, raw, schools)
         report.files += result.reports
         for name in proc.schemas:
             outputs[name] = typed(name, result.tables.get(name, []), proc.schemas[name])
+    report.files += unrecognised_files(raw, taken)
     for name, df in outputs.items():
         df.to_parquet(processed / f"{name}.parquet", index=False)
         report.tables[name] = len(df)
@@ -174,6 +187,9 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
             {
                 "ok": report.ok,
                 "tables": report.tables,
+                "unrecognised": [
+                    {"file": f.file, "reason": f.problems[0].message} for f in report.unrecognised
+                ],
                 "files": [f.as_dict() for f in report.files],
             },
             ensure_ascii=False,
@@ -184,21 +200,80 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     return report
 
 
-def _head_text(path: Path) -> str:
-    """The first rows of a file as text: enough to recognise its kind."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            grid = read_grid(path)
-        except FileProblem:
-            return ""
-        return "\n".join(" ".join(row) for row in grid[:15])
-    head = path.read_bytes()[:4096]
-    for enc in ("utf-8-sig", "cp1251"):
-        try:
-            return head.decode(enc)
-        except UnicodeDecodeError:
+# --- files no ingester takes --------------------------------------------------------------
+
+
+def skipped(path: Path, raw: Path) -> bool:
+    """Files that are never data: .gitkeep, hidden files and folders, Excel's lock files."""
+    try:
+        parts = path.relative_to(raw).parts
+    except ValueError:
+        parts = (path.name,)
+    return (
+        path.name == ".gitkeep"
+        or path.name.startswith("~$")
+        or any(part.startswith(".") for part in parts)
+    )
+
+
+def _places() -> str:
+    """Where files of each kind belong (for the message on a file nobody reads)."""
+    places = [
+        "реестр ОО — data/raw/registry/",
+        "контекстные данные — data/raw/context/",
+        *(f"{p.title} — data/raw/{p.ingester.folder}/" for p in discover()),
+    ]
+    return "; ".join(places)
+
+
+def _unrecognised_reason(path: Path, raw: Path) -> str:
+    ext = path.suffix.lower()
+    supported = ", ".join(TABLE_EXTENSIONS)
+    if ext not in TABLE_EXTENSIONS:
+        what = f"файл «{ext}»" if ext else "файл без расширения"
+        return (
+            f"{what} не прочитан: soko читает только таблицы ({supported}); уберите его из "
+            "data/raw/ или замените выгрузкой в одном из этих форматов"
+        )
+    rel = display_name(path, raw)
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    where = f"папку data/raw/{folder}/" if folder else "корень data/raw/"
+    kind = detect_kind(path)
+    hint = ""
+    if kind is not None:
+        places = {"registry": ("реестр ОО", "registry"), "context": ("контекст", "context")}
+        places.update({p.code: (p.title, p.ingester.folder) for p in discover()})
+        title, home = places[kind]
+        hint = f" По содержанию это {title}: место таких файлов — data/raw/{home}/."
+    return f"файл не прочитан: {where} не читает ни одна процедура.{hint} Места файлов: {_places()}"
+
+
+def unrecognised_files(raw: Path, taken: list[Path]) -> list[FileReport]:
+    """Every file under ``raw`` that no ingester took, each with the reason, so that nothing
+    is skipped in silence (an unread file makes the ingest fail)."""
+    seen = {p.resolve() for p in taken}
+    reports = []
+    files = sorted(p for p in raw.rglob("*") if p.is_file()) if raw.is_dir() else []
+    for path in files:
+        if path.resolve() in seen or skipped(path, raw):
             continue
-    return ""
+        rep = FileReport(display_name(path, raw), UNRECOGNISED)
+        rep.problems.append(
+            Problem(rep.file, None, None, "file_recognised", _unrecognised_reason(path, raw))
+        )
+        reports.append(rep)
+    return reports
+
+
+def _head_text(path: Path) -> str:
+    """The first rows of every sheet of a table file as text: enough to recognise its kind."""
+    if path.suffix.lower() not in TABLE_EXTENSIONS:
+        return ""
+    try:
+        sheets = read_sheets(path)
+    except FileProblem:
+        return ""
+    return "\n".join(" ".join(row) for sheet in sheets for row in sheet.rows[:15])
 
 
 def detect_kind(path: Path, raw: Path | None = None) -> str | None:
@@ -232,7 +307,7 @@ def known_schools(raw: Path, processed: Path) -> pd.DataFrame:
     table = processed / "schools.parquet"
     if table.is_file():
         return pd.read_parquet(table)
-    schools, _ = ingest_registry(find_files(raw, "registry", ("*.csv", "*.txt")), raw)
+    schools, _ = ingest_registry(find_files(raw, "registry", TABLE_PATTERNS), raw)
     return schools
 
 
@@ -249,14 +324,18 @@ def validate_file(path: Path, kind: str | None, raw: Path, processed: Path) -> F
         codes = known_schools(raw, processed)["school_code"].tolist()
         return ingest_context([path], raw, codes)[1][0]
     rep = FileReport(display_name(path, raw), kind or "?")
+    try:
+        read_sheets(path)
+    except FileProblem as exc:  # the real cause: empty, damaged, protected, not a table
+        file_problem(rep, exc)
+        return rep
     rep.problems.append(
         Problem(
             rep.file,
             None,
             None,
             "kind_known",
-            "не удалось определить вид файла; укажите --kind "
-            + "|".join([*KINDS, *procedures]),
+            "не удалось определить вид файла; укажите --kind " + "|".join([*KINDS, *procedures]),
         )
     )
     return rep

@@ -37,9 +37,16 @@ class Problem:
 class FileProblem(Exception):
     """The file as a whole cannot be used: unreadable, empty, wrong layout, missing columns."""
 
-    def __init__(self, path: Path | str, rule: str, message: str, row: int | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        rule: str,
+        message: str,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
         self.problem = Problem(
-            file=Path(path).name, row=row, column=None, rule=rule, message=message
+            file=Path(path).name, row=row, column=column, rule=rule, message=message
         )
         self.rows_read = 0  # data rows seen before the file was given up (all rejected)
         super().__init__(self.problem.text())

@@ -18,6 +18,7 @@ from soko.formats.fisoko_workbook.derived import derived_specs, table_name
 from soko.formats.fisoko_workbook.ingest import VprTables, ingest_vpr
 from soko.formats.fisoko_workbook.layout import layout_for
 from soko.procedure import DemoContext, Ingester, IngestResult, Procedure
+from soko.readers.sheets import TABLE_PATTERNS
 from soko.unified import vpr_unified
 
 __all__ = ["WORKBOOK_SCHEMAS", "layout_for", "table_name", "workbook_procedure"]
@@ -97,7 +98,7 @@ def workbook_procedure(
         title=title,
         schemas={table_name(code, t): dict(s) for t, s in WORKBOOK_SCHEMAS.items()},
         main_table=table_name(code, "vpr_results"),
-        ingester=Ingester(folder or code, ("*.xlsx",), partial(_ingest, code)),
+        ingester=Ingester(folder or code, TABLE_PATTERNS, partial(_ingest, code)),
         derived=derived_specs(code),
         demo=demo,
         unified_results=partial(_unified, code),

@@ -22,8 +22,8 @@ import pandas as pd
 
 from soko.config import MarkScale, load_yaml
 from soko.paths import config_dir
-from soko.readers.grid import read_grid
 from soko.readers.problems import FileProblem
+from soko.readers.sheets import Sheet, column_letter, other_kind, read_sheets
 
 # Russian header -> canonical column of the staging table.
 FIXED_COLUMNS: dict[str, str] = {
@@ -37,15 +37,32 @@ FIXED_COLUMNS: dict[str, str] = {
     "Отметка": "mark",
     "Отметка по журналу": "journal_mark",
 }
-MISSING_MARKS = frozenset({"X", "Х", "-", "НЕТ ОТМЕТКИ", ""})  # Latin X and Cyrillic Х
+# A task not done, as exports and hand edits write it: Latin X and Cyrillic Х in either case,
+# a hyphen, an en or em dash, or nothing.
+MISSING_MARKS = frozenset({"X", "Х", "x", "х", "-", "–", "—", "НЕТ ОТМЕТКИ", ""})
 # Canonical columns a layout must name; the others a region's file may not have at all.
 REQUIRED_COLUMNS = frozenset(
     {"school_code", "participant_code", "class_label", "primary_score", "mark"}
 )
 _HEADER_MIN_MATCH = 3  # a row naming this many layout columns is the header even if one is renamed
+# A task header: «9.1 (1б)», «9,1(1 б)», «10К1 (2Б)», «10K1 (2б)» (Latin K), «3 (2 балла)».
 _TASK = re.compile(
-    r"^\s*(?P<label>[0-9]+(?:[.,][0-9]+)?(?:\s*К\s*[0-9]+)?)\s*\(\s*(?P<max>\d+)\s*б\s*\)\s*$"
+    r"^\s*(?P<label>[0-9]+(?:\s*[.,]\s*[0-9]+)?(?:\s*[КK]\s*[0-9]+)?)\s*"
+    r"\(\s*(?P<max>\d+)\s*(?:б|b)(?:алл(?:а|ов)?)?\.?\s*\)\s*$",
+    re.IGNORECASE,
 )
+# What was meant as a task header but is not one of the forms above (reported by cell).
+_TASK_LIKE = re.compile(r"^\s*\d|\(\s*\d+\s*[бb]", re.IGNORECASE)
+
+
+def task_label(text: str) -> str:
+    """The canonical task number: no spaces, a dot, Cyrillic capital К («10 k1» → «10К1»)."""
+    return re.sub(r"\s+", "", text).replace(",", ".").upper().replace("K", "К")
+
+
+def _norm(name: str) -> str:
+    """A header compared without case, «ё» or extra spaces."""
+    return " ".join(str(name).replace("ё", "е").replace("Ё", "Е").split()).casefold()
 
 
 @lru_cache(maxsize=16)
@@ -161,26 +178,44 @@ class VprFile:
     layout: WorkbookLayout = VPR_LAYOUT
 
 
-def _find_header(grid: list[list[str]], path: Path, layout: WorkbookLayout) -> int:
+def _header_row(rows: list[list[str]], layout: WorkbookLayout) -> int | None:
     """The row with the participant column or, failing that, with three of the layout's
     headers (so a renamed column is reported by name, not as an unrecognisable file)."""
-    marker = layout.headers["participant_code"]
-    for i, row in enumerate(grid):
-        if marker in row:
+    marker = _norm(layout.headers["participant_code"])
+    for i, row in enumerate(rows):
+        if any(_norm(c) == marker for c in row if c):
             return i
+    known = {_norm(c) for c in layout.columns}
     need = min(_HEADER_MIN_MATCH, len(layout.columns))
-    for i, row in enumerate(grid):
-        if len(set(row) & set(layout.columns)) >= need:
+    for i, row in enumerate(rows):
+        if len({_norm(c) for c in row if c} & known) >= need:
             return i
+    return None
+
+
+def _not_results(path: Path, sheets: list[Sheet], layout: WorkbookLayout) -> FileProblem:
+    """Why no sheet holds the results: a file of another kind, or nothing recognisable."""
+    marker = layout.headers["participant_code"]
+    other = other_kind(sheets, "workbook")
+    if other:
+        return FileProblem(
+            path,
+            "kind_matches",
+            f"это не «Индивидуальные результаты» {layout.title}: нет столбца «{marker}», "
+            f"по содержанию это {other}",
+        )
     source = (
         f"по образцу config/{layout.layout_file}"
         if layout.layout_file
         else "«Индивидуальные результаты» ФИС ОКО"
     )
-    raise FileProblem(
+    names = ", ".join(f"«{s.name}»" for s in sheets)
+    where = f" ни на одном листе ({names})" if len(sheets) > 1 else ""
+    return FileProblem(
         path,
         "header_present",
-        f"не найдена строка заголовка со столбцом «{marker}»: файл не похож на выгрузку {source}",
+        f"не найдена строка заголовка со столбцом «{marker}»{where}: файл не похож на "
+        f"выгрузку {source}",
     )
 
 
@@ -200,29 +235,41 @@ def _metadata(grid: list[list[str]], header: int, layout: WorkbookLayout) -> dic
 
 
 def read_vpr_workbook(path: Path, layout: WorkbookLayout = VPR_LAYOUT) -> VprFile:
-    """Parse one workbook; raise FileProblem when the file as a whole cannot be used.
+    """Parse one workbook (any table format); raise FileProblem when the file as a whole
+    cannot be used.
 
-    Once the header is found, the rows below it count as read even if the file is then
+    The results sheet is the first one with the participant header, wherever it is (a cover
+    sheet may come first, a summary after); the title may be above its header or on another
+    sheet. Once the header is found, the rows below it count as read even if the file is then
     rejected, so that a bad header shows up as rejected rows, not as rows never seen.
     """
     path = Path(path)
-    grid = read_grid(path)
-    if not any(any(c for c in row) for row in grid):
-        raise FileProblem(path, "file_not_empty", "файл пустой")
-    h = _find_header(grid, path, layout)
+    sheets = read_sheets(path)
+    found = next(((s, h) for s in sheets if (h := _header_row(s.rows, layout)) is not None), None)
+    if found is None:
+        raise _not_results(path, sheets, layout)
+    sheet, h = found
+    meta = _metadata(sheet.rows, h, layout)
+    if "title" not in meta:  # on a cover sheet
+        for other in sheets:
+            cover = _metadata(other.rows, len(other.rows), layout)
+            if "title" in cover:
+                meta = {**cover, **meta}
+                break
     try:
-        return _parse_from_header(path, grid, h, layout)
+        return _parse_from_header(path, sheet, h, meta, layout)
     except FileProblem as exc:
-        exc.rows_read = sum(1 for row in grid[h + 1 :] if any(row))
+        exc.rows_read = sum(1 for row in sheet.rows[h + 1 :] if any(row))
         raise
 
 
 def _parse_from_header(
-    path: Path, grid: list[list[str]], h: int, layout: WorkbookLayout
+    path: Path, sheet: Sheet, h: int, meta: dict[str, str], layout: WorkbookLayout
 ) -> VprFile:
+    grid = sheet.rows
     header = grid[h]
     levels = grid[h - 1] if h > 0 else []
-    meta = _metadata(grid, h, layout)
+    lookup = {_norm(name): canon for name, canon in layout.columns.items()}
 
     if "title" not in meta:
         raise FileProblem(
@@ -247,21 +294,41 @@ def _parse_from_header(
     tasks: list[TaskColumn] = []
     fixed_index: dict[str, int] = {}
     extra: list[str] = []
+    not_tasks: list[int] = []
     for j, name in enumerate(header):
         if not name:
             continue
-        if name in layout.columns:
-            if layout.columns[name] in fixed_index:
-                raise FileProblem(path, "header_unique", f"столбец «{name}» повторяется", row=h + 1)
-            fixed_index[layout.columns[name]] = j
+        canon = lookup.get(_norm(name))
+        if canon is not None:
+            if canon in fixed_index:
+                raise FileProblem(
+                    path,
+                    "header_unique",
+                    f"столбец «{name}» повторяется ({sheet.cell_name(fixed_index[canon])} "
+                    f"и столбец {column_letter(j)})",
+                    row=h + 1,
+                    column=name,
+                )
+            fixed_index[canon] = j
             continue
         m = _TASK.match(name)
         if m:
-            label = re.sub(r"\s+", "", m["label"]).replace(",", ".")
             level = levels[j].strip() if j < len(levels) and levels[j].strip() else None
-            tasks.append(TaskColumn(name, label, int(m["max"]), level, j))
+            tasks.append(TaskColumn(name, task_label(m["label"]), int(m["max"]), level, j))
+        elif _TASK_LIKE.search(name):
+            not_tasks.append(j)
         else:
             extra.append(name)
+    if not_tasks:
+        cells = "; ".join(f"{sheet.cell_name(j)}: «{header[j]}»" for j in not_tasks)
+        raise FileProblem(
+            path,
+            "task_header",
+            f"заголовок задания не распознан ({cells}): ожидается номер задания и "
+            "максимальный балл в скобках, например «9.1 (1б)» или «10К1 (2б)»",
+            row=h + 1,
+            column=header[not_tasks[0]],
+        )
 
     missing = [ru for ru, canon in layout.columns.items() if canon not in fixed_index]
     if missing:
@@ -276,11 +343,26 @@ def _parse_from_header(
             row=h + 1,
         )
     if not tasks:
-        raise FileProblem(path, "task_columns", "нет столбцов заданий вида «1 (2б)»", row=h + 1)
-    labels = [t.task for t in tasks]
-    if len(set(labels)) != len(labels):
+        listed = ", ".join(f"«{e}»" for e in extra)
         raise FileProblem(
-            path, "header_unique", "номера заданий в заголовке повторяются", row=h + 1
+            path,
+            "task_columns",
+            "нет столбцов заданий вида «1 (2б)»"
+            + (f" (в заголовке есть нераспознанные столбцы: {listed})" if extra else ""),
+            row=h + 1,
+        )
+    labels = [t.task for t in tasks]
+    twice = sorted({t for t in labels if labels.count(t) > 1})
+    if twice:
+        cells = "; ".join(
+            f"{sheet.cell_name(t.column_index)}: «{t.header}»" for t in tasks if t.task in twice
+        )
+        raise FileProblem(
+            path,
+            "header_unique",
+            f"номера заданий в заголовке повторяются ({cells})",
+            row=h + 1,
+            column=next(t.header for t in tasks if t.task in twice),
         )
 
     body = grid[h + 1 :]

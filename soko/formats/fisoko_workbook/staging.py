@@ -43,14 +43,16 @@ def vpr_task_staging(vpr: VprFile, source_file: str) -> pd.DataFrame:
     parts = []
     for t in vpr.tasks:
         raw = vpr.rows[t.task].astype("string").str.strip()
+        not_done = raw.isin(MISSING_MARKS)
         parts.append(
             pd.DataFrame(
                 {
                     "source_row": vpr.rows["source_row"].to_numpy(),
                     "task": t.task,
                     "header": t.header,
-                    "raw": raw.to_numpy(),
-                    "score": to_number(raw.mask(raw.isin(MISSING_MARKS))).to_numpy(),
+                    # every spelling of «not done» is the contract's «X»
+                    "raw": raw.mask(not_done, "X").to_numpy(),
+                    "score": to_number(raw.mask(not_done)).to_numpy(),
                     "max_score": float(t.max_score),
                 }
             )

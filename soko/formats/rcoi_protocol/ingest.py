@@ -25,8 +25,9 @@ from soko.formats.rcoi_protocol.staging import mark_duplicates, stage_protocol
 from soko.procedure import IngestResult
 from soko.pseudonym import load_salt
 from soko.readers.problems import FileProblem, Problem
+from soko.readers.sheets import TABLE_PATTERNS
 
-PATTERNS: tuple[str, ...] = ("*.xlsx", "*.xlsm", "*.csv", "*.txt")
+PATTERNS: tuple[str, ...] = TABLE_PATTERNS
 
 
 @dataclass

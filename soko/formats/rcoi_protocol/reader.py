@@ -1,29 +1,26 @@
-"""Reader of РЦОИ participant protocols (ОГЭ, ЕГЭ, ГВЭ): xlsx, or delimited text in cp1251/UTF-8.
+"""Reader of РЦОИ participant protocols (ОГЭ, ЕГЭ, ГВЭ): any table file soko reads.
 
-The same protocol arrives in two forms: an Excel export with title rows above the header
-(sometimes with merged cells), and a `;`-separated text file with decimal commas. Both are
-read into the same table of text cells with canonical column names; the header is found by
-its content below any title rows, encoding and delimiter are detected. Only whole-file
-problems raise :class:`FileProblem` (unreadable, empty, no header, missing or merged header
-columns); everything about values is left to the contract.
+The same protocol arrives as an Excel workbook (xlsx, xls, ods) with title rows above the
+header (sometimes with merged cells, sometimes behind a cover sheet), or as a `;`-separated
+text file with decimal commas. All are read by :mod:`soko.readers.sheets` into sheets of
+text cells; the protocol is the first sheet with a protocol header, found by its content
+below any title rows. Only whole-file problems raise :class:`FileProblem` (unreadable,
+empty, no header, missing or merged header columns); everything about values is left to
+the contract.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import difflib
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
 
 from soko.formats.rcoi_protocol.kinds import RESULT_TYPES, GiaKind
-from soko.readers.delimited import DELIMITERS, decode
 from soko.readers.problems import FileProblem
+from soko.readers.sheets import Sheet, column_letter, other_kind, read_sheets
 
 # Russian header -> canonical column (the protocol columns of docs/gia_formats.md).
 COMMON_COLUMNS: dict[str, str] = {
@@ -222,52 +219,29 @@ def _frame(
     return rows
 
 
-# --- xlsx -----------------------------------------------------------------------------------
-
-
-def cell_text(value: object) -> str:
-    """Calamine values as the text a user sees: 12.0 → «12», dates as dd.mm.yyyy."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.strftime("%d.%m.%Y")
-    return str(value).strip()
+# --- one sheet -----------------------------------------------------------------------------
 
 
 def _excel_ref(row: int, col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
+    return f"{column_letter(col)}{row + 1}"
 
 
 def _count_rows(body: list[list[str]]) -> int:
     return sum(1 for cells in body if any(c.strip() for c in cells))
 
 
-def read_xlsx(path: Path, kind: GiaKind) -> Protocol:
-    try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        grid = [[cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
-        merged = list(sheet.merged_cell_ranges or [])
-    except Exception as exc:
-        raise FileProblem(
-            path, "file_readable", f"файл не читается как книга Excel ({type(exc).__name__}: {exc})"
-        ) from exc
-    if not any(any(c for c in row) for row in grid):
-        raise FileProblem(path, "file_not_empty", "файл пустой")
-    lookup = _lookup(kind)
-    h = next((i for i, row in enumerate(grid[:HEADER_SCAN_ROWS]) if _is_header(row, lookup)), None)
-    if h is None:
-        raise FileProblem(path, "header_present", _no_header_message())
+def _header_row(sheet: Sheet, lookup: dict[str, str]) -> int | None:
+    rows = sheet.rows[:HEADER_SCAN_ROWS]
+    return next((i for i, row in enumerate(rows) if _is_header(row, lookup)), None)
+
+
+def _read_sheet(path: Path, sheet: Sheet, h: int, kind: GiaKind) -> Protocol:
+    grid = sheet.rows
+    header = [c.strip() for c in grid[h]]
+    body = grid[h + 1 :]
+    merged = sheet.merged
     in_header = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in merged if r0 <= h <= r1]
-    header = grid[h]
+    cell = (lambda j: f"№ {j + 1}") if sheet.text else (lambda j: _excel_ref(h, j))
     try:
         if in_header:
             ranges = ", ".join(
@@ -280,18 +254,25 @@ def read_xlsx(path: Path, kind: GiaKind) -> Protocol:
                 "быть своё название в одной ячейке",
                 row=h + 1,
             )
-        width = check_unnamed(path, header, grid[h + 1 :], h + 1, lambda j: _excel_ref(h, j))
+        width = check_unnamed(path, header, body, h + 1, cell)
         index = map_header(path, header, kind, h + 1)
     except FileProblem as exc:
-        raise LayoutProblem(exc, _count_rows(grid[h + 1 :])) from None
-    rows = _frame(_records(grid[h + 1 :], h + 2, index, width), index, path, h + 2)
-    rows["merged_cells"] = _merged_in_rows(rows["source_row"], merged, h)
+        raise LayoutProblem(exc, _count_rows(body)) from None
+    if sheet.text:
+        width = max(width, len(header))
+    rows = _frame(_records(body, h + 2, index, width), index, path, h + 2)
+    if sheet.text:
+        rows["merged_cells"] = pd.Series(pd.NA, index=rows.index, dtype="string")
+    else:
+        rows["merged_cells"] = _merged_in_rows(rows["source_row"], merged, h)
     return Protocol(
         path=path,
-        form="xlsx",
+        form="csv" if sheet.text else "xlsx",
         rows=rows,
         header_row=h + 1,
         columns={canon: header[j] for canon, j in index.items()},
+        encoding=sheet.encoding,
+        delimiter=sheet.delimiter,
     )
 
 
@@ -309,7 +290,7 @@ def _merged_in_rows(source_row: pd.Series, merged: list, header: int) -> pd.Seri
     return text.astype("string")
 
 
-# --- delimited text -------------------------------------------------------------------------
+# --- why no header -------------------------------------------------------------------------
 
 OTHER_ENCODINGS = (("utf-16", "UTF-16"), ("koi8_r", "KOI8-R"), ("cp866", "CP866 (DOS)"))
 
@@ -321,76 +302,49 @@ def _no_header_message() -> str:
     )
 
 
-def _split(line: str, delimiter: str) -> list[str]:
-    return next(csv.reader([line], delimiter=delimiter), [])
-
-
-def _find_text_header(lines: list[str], lookup: dict[str, str]) -> tuple[int, str] | None:
-    for i, line in enumerate(lines[:HEADER_SCAN_ROWS]):
-        for delimiter in DELIMITERS:
-            if delimiter in line and _is_header(_split(line, delimiter), lookup):
-                return i, delimiter
-    return None
-
-
-def _diagnose_text(path: Path, data: bytes, lines: list[str]) -> FileProblem:
-    """Why no header was found: another encoding, an unknown delimiter, or no protocol."""
-    for enc, label in OTHER_ENCODINGS:
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        if "Код ОО" in text and "Первичный балл" in text:
-            return FileProblem(
-                path,
-                "encoding",
-                f"файл в кодировке {label}; ожидается cp1251 (Windows) или UTF-8: "
-                "пересохраните его в одной из них",
-            )
-    for i, line in enumerate(lines[:HEADER_SCAN_ROWS]):
-        if "Код ОО" in line and "Первичный балл" in line:
-            return FileProblem(
-                path,
-                "delimiter",
-                "не удалось разделить строку заголовка на столбцы: ожидается разделитель «;» "
-                "(допускаются также табуляция и «,»)",
-                row=i + 1,
-            )
-    return FileProblem(path, "header_present", _no_header_message())
-
-
-def read_text(path: Path, kind: GiaKind) -> Protocol:
-    data = path.read_bytes()
-    text, encoding = decode(path)  # raises for empty files and undecodable bytes
-    lines = text.splitlines()
-    found = _find_text_header(lines, _lookup(kind))
-    if found is None:
-        raise _diagnose_text(path, data, lines)
-    h, delimiter = found
-    header = [c.strip() for c in _split(lines[h], delimiter)]
-    reader = csv.reader(io.StringIO("\n".join(lines[h + 1 :])), delimiter=delimiter)
-    body = [list(cells) for cells in reader]
-    try:
-        width = check_unnamed(path, header, body, h + 1, lambda j: f"№ {j + 1}")
-        index = map_header(path, header, kind, h + 1)
-    except FileProblem as exc:
-        raise LayoutProblem(exc, _count_rows(body)) from None
-    rows = _frame(_records(body, h + 2, index, max(width, len(header))), index, path, h + 2)
-    rows["merged_cells"] = pd.Series(pd.NA, index=rows.index, dtype="string")
-    return Protocol(
-        path=path,
-        form="csv",
-        rows=rows,
-        header_row=h + 1,
-        columns={canon: header[j] for canon, j in index.items()},
-        encoding=encoding,
-        delimiter=delimiter,
-    )
+def _diagnose(path: Path, sheets: list[Sheet]) -> FileProblem:
+    """Why no header was found: another encoding, an unknown delimiter, a file of another
+    kind, or no protocol at all."""
+    if sheets[0].text:
+        data = path.read_bytes()
+        for enc, label in OTHER_ENCODINGS:
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if "Код ОО" in text and "Первичный балл" in text:
+                return FileProblem(
+                    path,
+                    "encoding",
+                    f"файл в кодировке {label}; ожидается cp1251 (Windows) или UTF-8: "
+                    "пересохраните его в одной из них",
+                )
+        for i, row in enumerate(sheets[0].rows[:HEADER_SCAN_ROWS]):
+            line = " ".join(row)
+            if "Код ОО" in line and "Первичный балл" in line:
+                return FileProblem(
+                    path,
+                    "delimiter",
+                    "не удалось разделить строку заголовка на столбцы: ожидается разделитель "
+                    "«;» (допускаются также табуляция и «,»)",
+                    row=i + 1,
+                )
+    other = other_kind(sheets, "gia")
+    if other:
+        return FileProblem(path, "kind_matches", f"это не протокол РЦОИ: по содержанию это {other}")
+    message = _no_header_message()
+    if len(sheets) > 1:
+        message += " ни на одном листе (" + ", ".join(f"«{s.name}»" for s in sheets) + ")"
+    return FileProblem(path, "header_present", message)
 
 
 def read_protocol(path: Path, kind: GiaKind) -> Protocol:
-    """Read one protocol by its extension (.xlsx/.xlsm, else delimited text)."""
+    """Read one protocol: the first sheet with a protocol header, whatever the file's format."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(path, kind)
-    return read_text(path, kind)
+    sheets = read_sheets(path)
+    lookup = _lookup(kind)
+    for sheet in sheets:
+        h = _header_row(sheet, lookup)
+        if h is not None:
+            return _read_sheet(path, sheet, h, kind)
+    raise _diagnose(path, sheets)

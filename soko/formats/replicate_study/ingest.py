@@ -86,7 +86,7 @@ def ingest_pisa(paths: list[Path], raw: Path, schools: pd.DataFrame) -> IngestRe
         rep = FileReport(display_name(path, raw), KIND)
         result.reports.append(rep)
         try:
-            table = read_text_table(path, required_headers(settings))
+            table = read_text_table(path, required_headers(settings), expected="pisa")
             check_design_columns(path, list(table.rows.columns), len(table.rows), settings)
             staging, values = pisa_staging(table.rows, settings, rep.file)
         except FileProblem as exc:

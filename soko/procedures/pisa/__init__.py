@@ -16,6 +16,7 @@ from soko.formats.replicate_study import estimates
 from soko.formats.replicate_study.demo import generate
 from soko.formats.replicate_study.ingest import TABLE, ingest_pisa, schema
 from soko.procedure import Ingester, Procedure
+from soko.readers.sheets import TABLE_PATTERNS
 
 
 def _estimates(pisa_students: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
@@ -43,7 +44,7 @@ PROCEDURE = Procedure(
     title="Региональная оценка по модели PISA",
     schemas={TABLE: schema()},
     main_table=TABLE,
-    ingester=Ingester(folder="pisa", patterns=("*.csv", "*.txt"), run=ingest_pisa),
+    ingester=Ingester(folder="pisa", patterns=TABLE_PATTERNS, run=ingest_pisa),
     derived=(
         DerivedSpec("pisa_estimates", (TABLE, "schools"), _estimates),
         DerivedSpec("pisa_gaps", (TABLE, "schools"), _gaps),

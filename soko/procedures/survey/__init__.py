@@ -15,6 +15,7 @@ from soko.procedure import Ingester, Procedure
 from soko.procedures.survey import indicators
 from soko.procedures.survey.demo import generate
 from soko.procedures.survey.ingest import SCHEMAS, ingest_surveys
+from soko.readers.sheets import TABLE_PATTERNS
 
 
 def _rates(
@@ -40,7 +41,7 @@ PROCEDURE = Procedure(
     title="Анкетирование обучающихся и родителей",
     schemas=SCHEMAS,
     main_table="survey_responses",
-    ingester=Ingester(folder="surveys", patterns=("*.csv", "*.txt"), run=ingest_surveys),
+    ingester=Ingester(folder="surveys", patterns=TABLE_PATTERNS, run=ingest_surveys),
     derived=(
         DerivedSpec(
             "survey_response_rates", ("survey_responses", "survey_contingents", "schools"), _rates

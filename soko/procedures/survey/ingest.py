@@ -78,7 +78,7 @@ def _stage(
 ) -> tuple[FileReport, _Responses | _Contingent | None]:
     rep = FileReport(display_name(path, raw), KIND)
     try:
-        table = read_text_table(path, ())
+        table = read_text_table(path, (), expected="survey")
         header = [c for c in table.rows.columns if c not in ("__extra_cells", "source_row")]
         header_row = int(table.rows["source_row"].iloc[0]) - 1
         n_rows = len(table.rows)
