@@ -22,7 +22,6 @@ import pandas as pd
 
 from soko.readers.problems import FileProblem, Problem
 
-
 SAME_KEY = "same_key"  # staging column: the other rows with this row's key (conflicts only)
 
 

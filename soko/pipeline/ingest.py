@@ -319,8 +319,7 @@ def validate_file(path: Path, kind: str | None, raw: Path, processed: Path) -> F
             None,
             None,
             "kind_known",
-            "не удалось определить вид файла; укажите --kind "
-            + "|".join([*KINDS, *procedures]),
+            "не удалось определить вид файла; укажите --kind " + "|".join([*KINDS, *procedures]),
         )
     )
     return rep

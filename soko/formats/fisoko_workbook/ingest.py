@@ -288,7 +288,9 @@ def _finish_batch(
         written = False
         for st in w.files:
             mine = sorted(by_file.get(st.report.file, []), key=lambda p: (p.row or 0, p.rule))
-            accepted = note_copies(st.report, apply_problems(st.report, mine, st.results), w.combined)
+            accepted = note_copies(
+                st.report, apply_problems(st.report, mine, st.results), w.combined
+            )
             if not accepted.empty:
                 _canonical_vpr(st, accepted, mun_code, out)
                 written = True
