@@ -12,12 +12,14 @@ import random
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from soko.file_report import combine_rows, spread_to_copies
 from soko.formats.fisoko_workbook import WORKBOOK_SCHEMAS
 from soko.formats.fisoko_workbook import ingest as workbook_ingest
 from soko.formats.fisoko_workbook.ingest import VprTables, ingest_vpr
+from soko.pipeline import ingest as pipeline_ingest
 from soko.readers.problems import Problem
 from soko.schema import typed
 from tests.fisoko_files import good_row, write_vpr
@@ -156,3 +158,40 @@ def test_small_batches_and_rereading_change_nothing(
         pd.testing.assert_frame_equal(frame, again[name])
     assert again_reports == reports
     assert len(calls) == 4  # two suites per batch, one work per batch
+
+
+# --- canonical tables written part by part ---------------------------------------------------
+
+
+def test_tables_are_written_part_by_part_with_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schema = WORKBOOK_SCHEMAS["vpr_tasks"]
+    parts = [
+        pd.DataFrame(
+            {
+                "year": 2026,
+                "subject": "ma",
+                "grade": g,
+                "task": [str(t) for t in range(1, 4)],
+                "task_order": [1, 2, 3],
+                "max_score": [1, 2, 3],
+                "level": ["Б", "Б", "П"],
+            }
+        )
+        for g in (4, 5, 6, 7)
+    ]
+    whole = typed("vpr_tasks", parts, schema)
+    monkeypatch.setattr(pipeline_ingest, "ROW_GROUP_ROWS", 5)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    given = list(parts)
+    assert pipeline_ingest.write_table(tmp_path / "a", "vpr_tasks", given, schema) == 12
+    assert given == []  # released as written
+    pipeline_ingest.write_table(tmp_path / "b", "vpr_tasks", list(parts), schema)
+    written = tmp_path / "a" / "vpr_tasks.parquet"
+    assert pq.ParquetFile(written).num_row_groups == 2  # 6 + 6 rows, parts gathered
+    pd.testing.assert_frame_equal(pd.read_parquet(written), whole)
+    assert written.read_bytes() == (tmp_path / "b" / "vpr_tasks.parquet").read_bytes()
+    assert pipeline_ingest.write_table(tmp_path / "a", "vpr_tasks", [], schema) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(written), whole.iloc[0:0])

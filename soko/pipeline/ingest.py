@@ -8,12 +8,14 @@ proves nothing was lost: accepted + rejected = read, per file.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from soko.config import region
 from soko.contracts.staging import (
@@ -184,6 +186,51 @@ def ingest_context(
 
 # --- the whole ingest -----------------------------------------------------------------------
 
+# Rows per parquet row group: parts (one per file or work) are gathered up to this many
+# rows, so a region of small school files does not give thousands of tiny row groups.
+ROW_GROUP_ROWS = 200_000
+
+
+def write_table(
+    processed: Path,
+    name: str,
+    parts: list[pd.DataFrame],
+    schema: Mapping[str, str] | None = None,
+) -> int:
+    """Write canonical table ``name`` to ``processed/<name>.parquet`` part by part
+    (pyarrow ``ParquetWriter``), with its canonical dtypes; return the rows written.
+
+    ``parts`` is emptied as it is written, so a part's memory is released once it is in the
+    file and the whole table is never concatenated. The same parts in the same order give
+    the same bytes. The interface the ingest of every kind (and a streaming producer that
+    hands over its parts as it goes) writes through."""
+    empty = typed(name, [], schema)
+    arrow_schema = pa.Schema.from_pandas(empty, preserve_index=False)
+    rows = 0
+    with pq.ParquetWriter(processed / f"{name}.parquet", arrow_schema) as writer:
+        pending: list[pd.DataFrame] = []
+        size = 0
+
+        def flush() -> None:
+            frame = typed(name, pending, schema)
+            writer.write_table(pa.Table.from_pandas(frame, arrow_schema, preserve_index=False))
+            pending.clear()
+
+        parts.reverse()  # pop from the end, in the original order
+        while parts:
+            part = parts.pop()
+            if part.empty:
+                continue
+            pending.append(part)
+            size += len(part)
+            rows += len(part)
+            if size >= ROW_GROUP_ROWS:
+                flush()
+                size = 0
+        if pending or not rows:
+            flush()
+    return rows
+
 
 def write_rejected(reports: list[FileReport], processed: Path) -> None:
     """One CSV of problems for the whole run (Excel-friendly UTF-8 with BOM)."""
@@ -218,19 +265,16 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     )
     report.files += reps
 
-    outputs = {
-        "schools": schools,
-        "school_context": ctx,
-    }
+    report.tables["schools"] = write_table(processed, "schools", [schools])
+    report.tables["school_context"] = write_table(processed, "school_context", [ctx])
     for proc in discover():
         ing = proc.ingester
         result = ing.run(find_files(raw, ing.folder, ing.patterns), raw, schools)
         report.files += result.reports
-        for name in proc.schemas:
-            outputs[name] = typed(name, result.tables.get(name, []), proc.schemas[name])
-    for name, df in outputs.items():
-        df.to_parquet(processed / f"{name}.parquet", index=False)
-        report.tables[name] = len(df)
+        for name, schema in proc.schemas.items():
+            # written (and released) before the next procedure runs
+            report.tables[name] = write_table(processed, name, result.tables.pop(name, []), schema)
+        del result
     write_rejected(report.files, processed)
     (processed / REPORT_FILE).write_text(
         json.dumps(

@@ -284,6 +284,7 @@ def _finish_batch(
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
         by_file.setdefault(p.file, []).append(p)
+    part = VprTables()  # the batch's canonical rows, handed over as one frame per table
     for w in batch:
         written = False
         for st in w.files:
@@ -292,10 +293,17 @@ def _finish_batch(
                 st.report, apply_problems(st.report, mine, st.results), w.combined
             )
             if not accepted.empty:
-                _canonical_vpr(st, accepted, mun_code, out)
+                _canonical_vpr(st, accepted, mun_code, part)
                 written = True
         if written:
-            _canonical_tasks(w.files[0].vpr, out)
+            _canonical_tasks(w.files[0].vpr, part)
+    for mine, theirs in (
+        (part.results, out.results),
+        (part.task_scores, out.task_scores),
+        (part.tasks, out.tasks),
+    ):
+        if mine:
+            theirs.append(pd.concat(mine, ignore_index=True))
 
 
 def ingest_vpr(
