@@ -119,11 +119,27 @@ class Combined:
 
     rows: pd.DataFrame
     copies: pd.DataFrame
+    _by_file: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
+
+    def copies_of(self, file: str) -> pd.DataFrame:
+        """The copies in ``file``, indexed by their source row (looked up once per file, not
+        by scanning every copy: a region's school files can be hundreds)."""
+        if self._by_file is None:
+            self._by_file = {
+                str(name): part.set_index("source_row")
+                for name, part in self.copies.groupby("source_file", sort=False)
+            }
+        return self._by_file.get(file, _NO_COPIES)
 
     def is_copy(self, file: str, rows: pd.Series) -> pd.Series:
         """Which of ``rows`` (source rows of ``file``) are identical copies."""
-        mine = self.copies.loc[self.copies["source_file"] == file, "source_row"]
-        return rows.isin(mine)
+        return rows.isin(self.copies_of(file).index)
+
+
+_NO_COPIES = pd.DataFrame(
+    {"source_file": [], "original_file": [], "original_row": []},
+    index=pd.Index([], name="source_row", dtype="int64"),
+)
 
 
 def _where(files: pd.Series, rows: pd.Series) -> pd.Series:
@@ -190,14 +206,15 @@ def spread_to_copies(problems: list[Problem], copies: pd.DataFrame) -> list[Prob
 
 def note_copies(report: FileReport, accepted: pd.DataFrame, combined: Combined) -> pd.DataFrame:
     """Record the accepted identical copies of ``report``'s file; return the rows to write."""
-    copy = combined.is_copy(report.file, accepted["source_row"])
-    if copy.any():
-        mine = combined.copies[combined.copies["source_file"] == report.file].set_index(
-            "source_row"
+    mine = combined.copies_of(report.file)
+    if mine.empty:
+        return accepted
+    copy = accepted["source_row"].isin(mine.index).to_numpy()
+    hit = mine.loc[accepted.loc[copy, "source_row"].to_numpy()]
+    report.duplicates.extend(
+        DuplicateNotice(int(row), str(ofile), int(orow))
+        for row, ofile, orow in zip(
+            hit.index, hit["original_file"], hit["original_row"], strict=True
         )
-        for row in accepted.loc[copy, "source_row"]:
-            hit = mine.loc[row]
-            report.duplicates.append(
-                DuplicateNotice(int(row), str(hit["original_file"]), int(hit["original_row"]))
-            )
-    return accepted[~copy.to_numpy()]
+    )
+    return accepted[~copy]

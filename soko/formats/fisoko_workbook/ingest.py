@@ -249,7 +249,11 @@ def _stage_work(
     """Stage the files of one work (in name order) and combine them into one set of rows."""
     staged: list[_Staged] = []
     for found in sorted(files, key=lambda f: f.report.file):
-        vpr = found.vpr or read_vpr_workbook(found.path, layout)
+        try:
+            vpr = found.vpr or read_vpr_workbook(found.path, layout)
+        except FileProblem as exc:  # read well in the first pass, not now: changed meanwhile
+            file_problem(found.report, exc)
+            continue
         found.vpr = None  # released once staged
         st = _stage_vpr_file(found.report, vpr, school_mun, staged[0] if staged else None)
         if st is not None:
