@@ -27,7 +27,6 @@ CONTEXT_COLUMNS = {
     "ИСБШ": "isbs_raw",
 }
 
-
 def blank_to_na(s: pd.Series) -> pd.Series:
     s = s.astype("string").str.strip()
     return s.mask(s == "")
