@@ -29,6 +29,14 @@ SCHEMAS: dict[str, dict[str, str]] = {
     },
 }
 
+# The key each core table is unique on: the contract's uniqueness rule (expectations/
+# registry.json, context.json) and every join on the table (the objectivity step joins the
+# context on (school_code, year)) use these, and a test keeps them equal.
+KEYS: dict[str, tuple[str, ...]] = {
+    "schools": ("school_code",),
+    "school_context": ("school_code", "year"),
+}
+
 
 def columns(table: str) -> list[str]:
     return list(SCHEMAS[table])

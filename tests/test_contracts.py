@@ -136,11 +136,16 @@ def test_task_maxima_must_match_scale(raw: Path, tmp_path: Path) -> None:
     assert f.problems[0].rule == "task_max_sum" and f.rows_read == 1 and f.rows_accepted == 0
 
 
-def test_same_work_twice_is_rejected(raw: Path, tmp_path: Path) -> None:
+def test_two_files_of_one_work_are_combined(raw: Path, tmp_path: Path) -> None:
+    """Issue 11: a second file of the same work is no longer rejected for its name."""
     write_vpr(raw / "vpr" / "a.xlsx", [good_row("10001")])
     write_vpr(raw / "vpr" / "b.xlsx", [good_row("10002")])
     _, (a, b) = _run(raw, tmp_path)
-    assert a.ok and b.problems[0].rule == "file_unique"
+    assert a.ok and b.ok and (a.rows_accepted, b.rows_accepted) == (1, 1)
+    results = pd.read_parquet(tmp_path / "processed" / "vpr_results.parquet")
+    assert sorted(results["participant_code"]) == ["10001", "10002"]
+    tasks = pd.read_parquet(tmp_path / "processed" / "vpr_tasks.parquet")
+    assert len(tasks) == 5  # the work's tasks once, not once per file
 
 
 def test_registry_in_utf8_with_commas_is_explained(tmp_path: Path) -> None:

@@ -48,7 +48,8 @@ def _ingest(tmp_path: Path, paths: list[Path], kind: GiaKind = OGE):
             assert p.file == rep.file and p.rule and p.message
     tables = result.tables[kind.table]
     accepted = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    assert len(accepted) == sum(r.rows_accepted for r in result.reports)
+    # rows written = accepted − identical copies of rows taken from another file
+    assert len(accepted) == sum(r.rows_accepted - len(r.duplicates) for r in result.reports)
     return result.reports, accepted
 
 
@@ -407,13 +408,16 @@ def test_ege_test_score_must_follow_the_table(tmp_path: Path) -> None:
 # --- duplicates -------------------------------------------------------------------------------
 
 
-def test_duplicate_in_one_file_keeps_the_first(tmp_path: Path) -> None:
+def test_duplicate_in_one_file_rejects_both(tmp_path: Path) -> None:
+    """A protocol that lists a participant twice is wrong whatever its rows say: both rows
+    are rejected, each naming the other (issue 11: never keep one by position)."""
     rows = [oge_row(0), oge_row(1), oge_row(0)]
     (rep,), accepted = _ingest(tmp_path, [write_csv(tmp_path / "d.csv", rows)])
-    (p,) = rep.problems
-    assert (p.row, p.rule) == (4, "participant_unique")
-    assert p.value == "повтор строки 2 файла d.csv"
-    assert accepted["source_row"].tolist() == [2, 3]
+    assert [(p.row, p.rule, p.value) for p in rep.problems] == [
+        (2, "participant_unique", "строка 4 файла d.csv"),
+        (4, "participant_unique", "строка 2 файла d.csv"),
+    ]
+    assert accepted["source_row"].tolist() == [3]
 
 
 def test_duplicate_across_files_and_forms_ignores_case_yo_and_spaces(tmp_path: Path) -> None:
@@ -421,9 +425,24 @@ def test_duplicate_across_files_and_forms_ignores_case_yo_and_spaces(tmp_path: P
     again = oge_row(0, **{"Имя": "ПЕТР ", "Фамилия": "БЕРЕСТОВ", "Номер документа": "0026001000"})
     second = write_csv(tmp_path / "b.csv", [again, oge_row(5)])
     (rep_a, rep_b), accepted = _ingest(tmp_path, [first, second])
-    assert rep_a.ok
-    assert [(p.row, p.rule) for p in rep_b.problems] == [(2, "participant_unique")]
+    # the same person's same result in two protocols: one row, the copy noted
+    assert rep_a.ok and rep_b.ok and rep_b.rows_accepted == 2
+    assert [(d.row, d.other_file, d.other_row) for d in rep_b.duplicates] == [(2, "a.xlsx", 5)]
     assert len(accepted) == 2
+
+
+def test_same_participant_with_other_results_in_two_files_rejects_both(tmp_path: Path) -> None:
+    first = write_csv(tmp_path / "a.csv", [oge_row(0), oge_row(1)])
+    other = oge_row(0, **{"Вариант": "9"})
+    second = write_csv(tmp_path / "b.csv", [other])
+    (rep_a, rep_b), accepted = _ingest(tmp_path, [first, second])
+    assert [(p.row, p.rule, p.value) for p in rep_a.problems] == [
+        (2, "participant_unique", "строка 2 файла b.csv")
+    ]
+    assert [(p.row, p.rule, p.value) for p in rep_b.problems] == [
+        (2, "participant_unique", "строка 2 файла a.csv")
+    ]
+    assert accepted["source_row"].tolist() == [3]
 
 
 def test_same_participant_in_two_subjects_is_not_a_duplicate(tmp_path: Path) -> None:
@@ -458,6 +477,6 @@ def test_many_problems_in_many_files_lose_no_row(tmp_path: Path) -> None:
         "2.xlsx": (2, 1),
         "3.csv": (0, 0),
         "4.xlsx": (1, 0),
-        "5.csv": (3, 2),
+        "5.csv": (3, 1),  # the repeated participant: both rows rejected
     }
-    assert len(accepted) == 4
+    assert len(accepted) == 3

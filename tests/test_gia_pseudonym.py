@@ -128,7 +128,9 @@ def test_fixture_protocols_leave_no_personal_data(
         write_csv(raw / "gia" / "oge" / "2026" / "a.csv", [oge_row(0), oge_row(1)]),
         write_xlsx(
             raw / "gia" / "oge" / "2026" / "b.xlsx",
-            [oge_row(2, **{"Отметка": "5"}), oge_row(0)],  # a bad mark and a duplicate
+            # a bad mark, and the first participant again with another variant: both of that
+            # participant's rows are rejected, each message naming the other row
+            [oge_row(2, **{"Отметка": "5"}), oge_row(0, **{"Вариант": "302"})],
         ),
         write_csv(
             raw / "gia" / "ege" / "2026" / "c.csv",
@@ -139,7 +141,7 @@ def test_fixture_protocols_leave_no_personal_data(
     report = ingest(raw, tmp_path / "processed")
     gia = {f.file: (f.rows_read, f.rows_accepted) for f in report.files if f.kind in ("oge", "ege")}
     assert gia == {
-        "gia/oge/2026/a.csv": (2, 2),
+        "gia/oge/2026/a.csv": (2, 1),
         "gia/oge/2026/b.xlsx": (2, 0),
         "gia/ege/2026/c.csv": (2, 1),
     }
@@ -147,7 +149,7 @@ def test_fixture_protocols_leave_no_personal_data(
     assert "Берестов" in anywhere and "Иван" in whole
     _assert_no_personal_data(tmp_path / "processed", anywhere, whole)
     oge = pd.read_parquet(tmp_path / "processed" / "oge_results.parquet")
-    assert len(oge) == 2 and oge["participant_id"].notna().all()
+    assert len(oge) == 1 and oge["participant_id"].notna().all()
 
 
 def test_demo_region_leaves_no_personal_data(small_region: SmallRegion) -> None:

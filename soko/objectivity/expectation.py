@@ -24,6 +24,7 @@ import pandas as pd
 
 from soko.objectivity.stats import between_variance
 from soko.objectivity.works import Work, school_groups
+from soko.schema import KEYS
 
 SELECTIVE_KINDS: tuple[str, ...] = ("Лицей", "Гимназия")
 BASIC_KIND = "ООШ"
@@ -121,7 +122,7 @@ def expectation_signal(
     other = {k: v for k, v in other.items() if len(v)}
     base, ctx = school_covariates(schools, school_context, other, **(groups or {}))
     frame = levels.merge(base, on="school_code", how="left")
-    frame = frame.merge(ctx, on=["school_code", "year"], how="left")
+    frame = frame.merge(ctx, on=list(KEYS["school_context"]), how="left")
     school_isbs = ctx.groupby("school_code")["isbs"].mean()
     frame["isbs"] = frame["isbs"].fillna(frame["school_code"].map(school_isbs))
     frame["isbs_missing"] = frame["isbs"].isna().astype("float64")

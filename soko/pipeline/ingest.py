@@ -8,10 +8,14 @@ proves nothing was lost: accepted + rejected = read, per file.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from soko.config import region
 from soko.contracts.staging import (
@@ -21,12 +25,21 @@ from soko.contracts.staging import (
     registry_staging,
 )
 from soko.contracts.suites import validate_frame
-from soko.file_report import FileReport, apply_problems, display_name, file_problem, find_files
+from soko.file_report import (
+    FileReport,
+    apply_problems,
+    combine_rows,
+    display_name,
+    file_problem,
+    find_files,
+    note_copies,
+    spread_to_copies,
+)
 from soko.readers.delimited import read_delimited
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.sheets import TABLE_EXTENSIONS, TABLE_PATTERNS, read_sheets
 from soko.registry import discover
-from soko.schema import typed
+from soko.schema import KEYS, typed
 
 KINDS = ("registry", "context")
 UNRECOGNISED = "не распознан"  # the kind of a file no ingester took
@@ -52,6 +65,7 @@ class IngestReport:
         read = sum(f.rows_read for f in self.files)
         acc = sum(f.rows_accepted for f in self.files)
         lines.append(f"Строк прочитано: {read}, принято: {acc}, отклонено: {read - acc}.")
+        lines += self._duplicates_ru(limit)
         bad = [f for f in self.files if not f.ok and f.kind != UNRECOGNISED]
         odd = self.unrecognised
         if odd:
@@ -79,56 +93,154 @@ class IngestReport:
             lines.append("Ошибок нет.")
         return "\n".join(lines)
 
+    @property
+    def rows_duplicate(self) -> int:
+        return sum(len(f.duplicates) for f in self.files)
+
+    def _duplicates_ru(self, limit: int) -> list[str]:
+        """Identical rows of several files of one work: accepted, written once. Not an
+        error (combining exports is ordinary work), but the user sees that it happened."""
+        n = self.rows_duplicate
+        if not n:
+            return []
+        lines = [
+            f"Одинаковых строк в разных файлах (выгрузки региона, муниципалитетов и школ "
+            f"одной работы и т. п.): {n} "
+            "(приняты, записаны один раз). Например:"
+        ]
+        examples = [d.text(f.file) for f in self.files for d in f.duplicates][: min(limit, 5)]
+        lines += [f"  - {e}" for e in examples]
+        if n > len(examples):
+            lines.append(f"  … и ещё {n - len(examples)}; полный список в {REPORT_FILE}")
+        return lines
+
 
 # --- registry and context -------------------------------------------------------------------
 
 
-def ingest_registry(paths: list[Path], raw: Path) -> tuple[pd.DataFrame, list[FileReport]]:
-    frames, reports = [], []
+def ingest_combined(
+    kind: str,
+    paths: list[Path],
+    raw: Path,
+    stage: Callable[[Path], pd.DataFrame],
+    key: tuple[str, ...],
+    parameters: dict[str, Any],
+) -> tuple[list[pd.DataFrame], list[FileReport]]:
+    """Files of one kind combined into one set of rows, checked in one contract pass.
+
+    ``stage(path)`` reads one file into its staging frame (or raises FileProblem). Identical
+    rows of several files are accepted in each and kept once; rows sharing ``key`` with
+    different content are rejected, each naming the other (``soko.file_report``). Returns the
+    accepted rows to write (copies left out) and every file's report. A small interface the
+    other single-table kinds can reuse."""
+    reports: list[FileReport] = []
+    staged: list[tuple[FileReport, pd.DataFrame]] = []
     for path in paths:
-        rep = FileReport(display_name(path, raw), "registry")
+        rep = FileReport(display_name(path, raw), kind)
         reports.append(rep)
         try:
-            table = read_delimited(path, list(REGISTRY_COLUMNS), expected="registry")
-            staging = registry_staging(table.rows)
-            cfg = region()
-            params = {
-                "municipality_codes": list(cfg.municipalities),
-                "school_kinds": list(cfg.school_kinds),
-                "localities": list(cfg.localities),
-            }
-            problems = validate_frame("registry", staging, rep.file, params)
+            frame = stage(path)
         except FileProblem as exc:
             file_problem(rep, exc)
             continue
-        frames.append(apply_problems(rep, problems, staging))
-    schools = typed("schools", frames)
-    schools = schools.drop_duplicates("school_code").sort_values("school_code", ignore_index=True)
+        staged.append((rep, frame.assign(source_file=rep.file)))
+    if not staged:
+        return [], reports
+    frame = pd.concat([f for _, f in staged], ignore_index=True)
+    content = [c for c in frame.columns if c not in (*key, "source_file", "source_row")]
+    combined = combine_rows(frame, list(key), content)
+    problems = validate_frame(kind, combined.rows, None, parameters)
+    problems += spread_to_copies(problems, combined.copies)
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(p.file, []).append(p)
+    frames = []
+    for rep, rows in staged:
+        mine = sorted(by_file.get(rep.file, []), key=lambda p: (p.row or 0, p.rule))
+        frames.append(note_copies(rep, apply_problems(rep, mine, rows), combined))
+    return frames, reports
+
+
+def ingest_registry(paths: list[Path], raw: Path) -> tuple[pd.DataFrame, list[FileReport]]:
+    """The school registry from all its files, combined on the school code (KEYS["schools"])."""
+    cfg = region()
+    params = {
+        "municipality_codes": list(cfg.municipalities),
+        "school_kinds": list(cfg.school_kinds),
+        "localities": list(cfg.localities),
+    }
+
+    def stage(path: Path) -> pd.DataFrame:
+        return registry_staging(
+            read_delimited(path, list(REGISTRY_COLUMNS), expected="registry").rows
+        )
+
+    frames, reports = ingest_combined("registry", paths, raw, stage, KEYS["schools"], params)
+    schools = typed("schools", frames).sort_values("school_code", ignore_index=True)
     return schools, reports
 
 
 def ingest_context(
     paths: list[Path], raw: Path, known_codes: list[str]
 ) -> tuple[pd.DataFrame, list[FileReport]]:
-    frames, reports = [], []
-    for path in paths:
-        rep = FileReport(display_name(path, raw), "context")
-        reports.append(rep)
-        try:
-            table = read_delimited(path, list(CONTEXT_COLUMNS), expected="context")
-            staging = context_staging(table.rows)
-            problems = validate_frame(
-                "context", staging, rep.file, {"known_school_codes": known_codes}
-            )
-        except FileProblem as exc:
-            file_problem(rep, exc)
-            continue
-        frames.append(apply_problems(rep, problems, staging))
-    ctx = typed("school_context", frames).drop_duplicates(["school_code", "year"], keep="first")
+    """School context from all its files, combined on (school, year) (KEYS["school_context"])."""
+
+    def stage(path: Path) -> pd.DataFrame:
+        return context_staging(read_delimited(path, list(CONTEXT_COLUMNS), expected="context").rows)
+
+    params = {"known_school_codes": known_codes}
+    key = KEYS["school_context"]
+    frames, reports = ingest_combined("context", paths, raw, stage, key, params)
+    ctx = typed("school_context", frames)
     return ctx.sort_values(["year", "school_code"], ignore_index=True), reports
 
 
 # --- the whole ingest -----------------------------------------------------------------------
+
+# Rows per parquet row group: parts (one per file or work) are gathered up to this many
+# rows, so a region of small school files does not give thousands of tiny row groups.
+ROW_GROUP_ROWS = 200_000
+
+
+def write_table(
+    processed: Path,
+    name: str,
+    parts: list[pd.DataFrame],
+    schema: Mapping[str, str] | None = None,
+) -> int:
+    """Write canonical table ``name`` to ``processed/<name>.parquet`` part by part
+    (pyarrow ``ParquetWriter``), with its canonical dtypes; return the rows written.
+
+    ``parts`` is emptied as it is written, so a part's memory is released once it is in the
+    file and the whole table is never concatenated. The same parts in the same order give
+    the same bytes. The interface the ingest of every kind (and a streaming producer that
+    hands over its parts as it goes) writes through."""
+    empty = typed(name, [], schema)
+    arrow_schema = pa.Schema.from_pandas(empty, preserve_index=False)
+    rows = 0
+    with pq.ParquetWriter(processed / f"{name}.parquet", arrow_schema) as writer:
+        pending: list[pd.DataFrame] = []
+        size = 0
+
+        def flush() -> None:
+            frame = typed(name, pending, schema)
+            writer.write_table(pa.Table.from_pandas(frame, arrow_schema, preserve_index=False))
+            pending.clear()
+
+        parts.reverse()  # pop from the end, in the original order
+        while parts:
+            part = parts.pop()
+            if part.empty:
+                continue
+            pending.append(part)
+            size += len(part)
+            rows += len(part)
+            if size >= ROW_GROUP_ROWS:
+                flush()
+                size = 0
+        if pending or not rows:
+            flush()
+    return rows
 
 
 def write_rejected(reports: list[FileReport], processed: Path) -> None:
@@ -165,22 +277,19 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     ctx, reps = ingest_context(found, raw, schools["school_code"].tolist())
     report.files += reps
 
-    outputs = {
-        "schools": schools,
-        "school_context": ctx,
-    }
+    report.tables["schools"] = write_table(processed, "schools", [schools])
+    report.tables["school_context"] = write_table(processed, "school_context", [ctx])
     for proc in discover():
         ing = proc.ingester
         found = find_files(raw, ing.folder, ing.patterns)
         taken += found
         result = ing.run(found, raw, schools)
         report.files += result.reports
-        for name in proc.schemas:
-            outputs[name] = typed(name, result.tables.get(name, []), proc.schemas[name])
+        for name, schema in proc.schemas.items():
+            # written (and released) before the next procedure runs
+            report.tables[name] = write_table(processed, name, result.tables.pop(name, []), schema)
+        del result
     report.files += unrecognised_files(raw, taken)
-    for name, df in outputs.items():
-        df.to_parquet(processed / f"{name}.parquet", index=False)
-        report.tables[name] = len(df)
     write_rejected(report.files, processed)
     (processed / REPORT_FILE).write_text(
         json.dumps(
@@ -190,6 +299,7 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
                 "unrecognised": [
                     {"file": f.file, "reason": f.problems[0].message} for f in report.unrecognised
                 ],
+                "rows_duplicate": report.rows_duplicate,
                 "files": [f.as_dict() for f in report.files],
             },
             ensure_ascii=False,

@@ -1,7 +1,7 @@
 """Staging of a ФИС ОКО workbook for its contracts: one row per participant, tasks long.
 
 The contracts (``expectations/vpr_results.json``, ``vpr_task_scores.json``) then check the
-staged rows in one pass over all files of a procedure.
+staged rows of a batch of works in one pass (see ``ingest.py``).
 """
 
 from __future__ import annotations
@@ -62,6 +62,13 @@ def vpr_task_staging(vpr: VprFile, source_file: str) -> pd.DataFrame:
     return out
 
 
+def row_signature(vpr: VprFile) -> pd.Series:
+    """A hash of everything a participant's row says (fixed columns and task cells, in task
+    order), so identical rows of two exports of one work are recognised as one."""
+    cells = vpr.rows.drop(columns="source_row").astype("string").apply(lambda s: s.str.strip())
+    return pd.util.hash_pandas_object(cells, index=False).to_numpy()
+
+
 def _entered(vpr: VprFile, column: str) -> pd.Series:
     """A cell the file must fill: blank stays "" so format rules reject it; NA (no rule
     applies) when the procedure's layout has no such column at all."""
@@ -103,6 +110,10 @@ def vpr_results_staging(
     out["expected_mark"] = np.where(np.isnan(ps), np.nan, expected)
     out["registry_municipality"] = out["school_code"].map(school_municipality).astype("string")
     out["file_grade"] = pd.Series(str(vpr.grade), index=out.index, dtype="string")
+    # the work: part of the participant key the contract checks (PARTICIPANT_KEYS)
+    out["year"] = vpr.year
+    out["subject"] = pd.Series(vpr.subject, index=out.index, dtype="string")
+    out["grade"] = vpr.grade
     out["max_score"] = float(scale.max_score)
     out["source_row"] = rows["source_row"].to_numpy()
     out["source_file"] = source_file

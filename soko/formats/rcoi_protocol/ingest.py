@@ -4,9 +4,11 @@ over all rows, split.
 Same shape as ВПР's ingest: whole-file problems (unreadable, empty, no header, merged or
 missing columns) reject the file's rows; the staging frames of all other files are checked
 in one great-expectations validation (a fixed ~0.4 s each), and every problem goes back to
-its file. Each file's report keeps accepted + rejected = read. Duplicates are looked for
-across all files of the run, since a participant repeated in two protocols is still one
-person.
+its file. Each file's report keeps accepted + rejected = read. Protocols are combined
+across all files of the run (``soko.file_report.combine_rows``): a participant's identical
+row in two protocols (a protocol split into overlapping files) is kept once and noted; two
+different rows for one participant, year and subject are both rejected, each naming the
+other.
 """
 
 from __future__ import annotations
@@ -17,17 +19,44 @@ from pathlib import Path
 import pandas as pd
 
 from soko.contracts.suites import validate_frame
-from soko.file_report import FileReport, apply_problems, display_name, file_problem
+from soko.file_report import (
+    FileReport,
+    apply_problems,
+    combine_rows,
+    display_name,
+    file_problem,
+    note_copies,
+    spread_to_copies,
+)
 from soko.formats.rcoi_protocol import scales
 from soko.formats.rcoi_protocol.kinds import GiaKind, schema
 from soko.formats.rcoi_protocol.reader import read_protocol
-from soko.formats.rcoi_protocol.staging import mark_duplicates, stage_protocol
+from soko.formats.rcoi_protocol.staging import stage_protocol
 from soko.procedure import IngestResult
 from soko.pseudonym import load_salt
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.sheets import TABLE_PATTERNS
 
 PATTERNS: tuple[str, ...] = TABLE_PATTERNS
+
+# The contract's participant key (rule participant_unique): one result per person, year
+# and subject. ГВЭ's subject codes name the grade too, so the grade is not needed.
+PARTICIPANT_KEY: tuple[str, ...] = ("year", "subject", "participant_id")
+# What a participant's row says, independent of the file's form (text or workbook, decimal
+# mark): two protocols with the same key and these values hold the same row.
+_CONTENT: tuple[str, ...] = (
+    "school_code",
+    "class_label",
+    "exam_point",
+    "subject_code_raw",
+    "exam_date_raw",
+    "variant_raw",
+    "short_raw",
+    "long_raw",
+    "primary_score_raw",
+    "result_raw",
+    "percent_error",
+)
 
 
 @dataclass
@@ -94,19 +123,17 @@ def ingest_gia(
         staged.append(_Staged(rep, frame))
     if not staged:
         return result
-    sizes = [len(st.frame) for st in staged]
-    frame = mark_duplicates(pd.concat([st.frame for st in staged], ignore_index=True))
+    frame = pd.concat([st.frame for st in staged], ignore_index=True)
+    combined = combine_rows(frame, list(PARTICIPANT_KEY), list(_CONTENT))
     params = {"known_school_codes": schools["school_code"].tolist()}
-    problems = validate_frame(kind.suite_name, frame, None, params, directory=expectations)
+    problems = validate_frame(kind.suite_name, combined.rows, None, params, directory=expectations)
+    problems += spread_to_copies(problems, combined.copies)
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
         by_file.setdefault(p.file, []).append(p)
-    start = 0
-    for st, size in zip(staged, sizes, strict=True):
-        rows = frame.iloc[start : start + size]
-        start += size
+    for st in staged:
         mine = sorted(by_file.get(st.report.file, []), key=lambda p: (p.row or 0, p.rule))
-        accepted = apply_problems(st.report, mine, rows)
+        accepted = note_copies(st.report, apply_problems(st.report, mine, st.frame), combined)
         if not accepted.empty:
             result.tables[kind.table].append(canonical(kind, accepted, school_mun))
     return result

@@ -146,7 +146,7 @@ def stage_protocol(
     salt: bytes,
     config_dir: Path | None = None,
 ) -> pd.DataFrame:
-    """The staging frame of one protocol (without ``duplicate_of``: see ``mark_duplicates``).
+    """The staging frame of one protocol (``same_key`` is added when files are combined).
 
     ``subject_codes``: РЦОИ subject code → (subject, grade) (``scales.subject_grade_by_rcoi``);
     the grade a row is checked against is its exam's, else the kind's only grade."""
@@ -209,29 +209,4 @@ def stage_protocol(
     out["extra_cells"] = rows["extra_cells"].astype("int64")
     out["source_row"] = rows["source_row"].astype("int64").to_numpy()
     out["source_file"] = source_file
-    return out
-
-
-def mark_duplicates(staging: pd.DataFrame) -> pd.DataFrame:
-    """``duplicate_of``: where the same participant's result for the year and subject was
-    first seen (files in name order, rows in order); NA for first occurrences."""
-    keys = ["year", "subject", "participant_id"]
-    complete = staging[keys].notna().all(axis=1)
-    dup = staging.duplicated(keys, keep="first") & complete
-    first = (
-        staging[complete]
-        .drop_duplicates(keys, keep="first")
-        .set_index(keys)[["source_file", "source_row"]]
-    )
-    where = pd.Series(pd.NA, index=staging.index, dtype="string")
-    if dup.any():
-        hit = staging.loc[dup, keys].merge(
-            first.reset_index(), on=keys, how="left", validate="many_to_one"
-        )
-        where.loc[dup] = [
-            f"повтор строки {row} файла {file}"
-            for row, file in zip(hit["source_row"], hit["source_file"], strict=True)
-        ]
-    out = staging.copy()
-    out["duplicate_of"] = where
     return out

@@ -1,8 +1,10 @@
 """Ingest of the PISA-model student files: file rules per file, row rules in one pass.
 
 Every file is read and staged; file-level faults (encoding, no header, missing or surplus
-weight / PV columns, no rows) reject that file only. All staged rows then go through the
-``pisa_students`` suite once, and each file keeps the rows its problems do not name.
+weight / PV columns, no rows) reject that file only. The files are combined on the student
+key (an identical row in two files kept once and noted, different rows both rejected), the
+rows go through the ``pisa_students`` suite once, and each file keeps the rows its problems
+do not name.
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ import numpy as np
 import pandas as pd
 
 from soko.contracts.suites import validate_frame
-from soko.file_report import FileReport, apply_problems, display_name, file_problem
+from soko.file_report import (
+    FileReport,
+    apply_problems,
+    combine_rows,
+    display_name,
+    file_problem,
+    note_copies,
+    spread_to_copies,
+)
 from soko.formats.replicate_study.settings import PisaSettings, pisa_settings
 from soko.formats.replicate_study.staging import (
     check_design_columns,
@@ -26,6 +36,9 @@ from soko.readers.textfile import read_text_table, rows_read
 
 KIND = "pisa"
 TABLE = "pisa_students"
+# The contract's student key (rule student_unique) and the canonical table's: a student is
+# one row per year and school, whichever file (school's or region's) brought it.
+STUDENT_KEY: tuple[str, ...] = ("year", "school_code", "student_id")
 
 
 def schema(settings: PisaSettings | None = None) -> dict[str, str]:
@@ -78,6 +91,12 @@ def _canonical(
     return pd.concat([ids, numbers, tail], axis=1)
 
 
+def _signature(values: np.ndarray) -> np.ndarray:
+    """A hash per row of the weights and plausible values (kept apart from the staging
+    frame), so two files' identical student rows are recognised as one."""
+    return pd.util.hash_pandas_object(pd.DataFrame(values), index=False).to_numpy()
+
+
 def ingest_pisa(paths: list[Path], raw: Path, schools: pd.DataFrame) -> IngestResult:
     settings = pisa_settings()
     result = IngestResult()
@@ -102,15 +121,22 @@ def ingest_pisa(paths: list[Path], raw: Path, schools: pd.DataFrame) -> IngestRe
         "escs_min": settings.escs_range[0],
         "escs_max": settings.escs_range[1],
     }
-    frame = pd.concat([s for _, s, _ in staged], ignore_index=True)
-    problems = validate_frame(TABLE, frame, None, params)
+    frame = pd.concat(
+        [s.assign(row_signature=_signature(v)) for _, s, v in staged], ignore_index=True
+    )
+    content = [c for c in frame.columns if c not in (*STUDENT_KEY, "source_file", "source_row")]
+    combined = combine_rows(frame, list(STUDENT_KEY), content)
+    problems = validate_frame(TABLE, combined.rows.drop(columns="row_signature"), None, params)
+    problems += spread_to_copies(problems, combined.copies)
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
         by_file.setdefault(p.file, []).append(p)
     mun = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
     parts = []
     for rep, staging, values in staged:
-        accepted = apply_problems(rep, by_file.get(rep.file, []), staging)
+        accepted = note_copies(
+            rep, apply_problems(rep, by_file.get(rep.file, []), staging), combined
+        )
         if not accepted.empty:
             parts.append(_canonical(staging, values, accepted, mun, settings))
     result.tables[TABLE] = parts

@@ -15,7 +15,16 @@ from pathlib import Path
 import pandas as pd
 
 from soko.contracts.suites import validate_frame
-from soko.file_report import FileReport, apply_problems, display_name, file_problem
+from soko.file_report import (
+    Combined,
+    FileReport,
+    apply_problems,
+    combine_rows,
+    display_name,
+    file_problem,
+    note_copies,
+    spread_to_copies,
+)
 from soko.procedure import IngestResult
 from soko.procedures.survey.settings import SurveySettings, survey_settings
 from soko.procedures.survey.staging import (
@@ -30,6 +39,11 @@ from soko.readers.problems import FileProblem, Problem
 from soko.readers.textfile import read_text_table, rows_read
 
 KIND = "survey"
+# The contracts' keys (rules respondent_unique, contingent_unique): a questionnaire is one
+# respondent's per year; a contingent one row per school, year and questionnaire, the key
+# the respondent counts are joined on (``_responded``).
+RESPONDENT_KEY: tuple[str, ...] = ("year", "questionnaire", "respondent_id")
+CONTINGENT_KEY: tuple[str, ...] = ("year", "questionnaire", "school_code")
 SCHEMAS: dict[str, dict[str, str]] = {
     "survey_responses": {
         "year": "int64",
@@ -87,6 +101,10 @@ def _stage(
             return rep, _Contingent(rep, contingent_staging(table.rows, settings, rep.file))
         q = questionnaire_of(path, header, settings, header_row, n_rows)
         respondents, answers = response_staging(table.rows, q, rep.file, settings.answers)
+        cells = table.rows.drop(columns=["source_row", "__extra_cells"], errors="ignore")
+        respondents["row_signature"] = pd.util.hash_pandas_object(
+            cells.astype("string"), index=False
+        ).to_numpy()
     except FileProblem as exc:
         file_problem(rep, exc, rows_read(exc))
         return rep, None
@@ -117,26 +135,37 @@ def ingest_surveys(paths: list[Path], raw: Path, schools: pd.DataFrame) -> Inges
 
     accepted: list[pd.DataFrame] = []
     if responses:
-        respondents = pd.concat([r.respondents for r in responses], ignore_index=True)
-        answers = pd.concat([r.answers for r in responses], ignore_index=True)
+        combined = _combined(pd.concat([r.respondents for r in responses], ignore_index=True))
+        answers = pd.concat(
+            [
+                r.answers[~combined.is_copy(r.report.file, r.answers["source_row"])]
+                for r in responses
+            ],
+            ignore_index=True,
+        )
+        respondents = combined.rows.drop(columns="row_signature")
         problems = validate_frame("survey_responses", respondents, None, known)
         problems += validate_frame("survey_answers", answers, None, {"answers": settings.answers})
-        by_file = _by_file(problems)
+        by_file = _by_file(problems + spread_to_copies(problems, combined.copies))
         for r in responses:
             mine = sorted(by_file.get(r.report.file, []), key=lambda p: (p.row or 0, p.rule))
-            ok = apply_problems(r.report, mine, r.respondents)
-            accepted.append(ok)
+            ok = note_copies(r.report, apply_problems(r.report, mine, r.respondents), combined)
+            accepted.append(ok)  # each respondent once: the counts per school compare to it
             result.tables.setdefault("survey_responses", []).append(_respondent_rows(ok, mun))
             result.tables.setdefault("survey_answers", []).append(_answer_rows(r.answers, ok))
 
     if contingents:
         frame = pd.concat([c.rows for c in contingents], ignore_index=True)
         frame["n_responded"] = _responded(frame, accepted)
+        both = _combined(frame, CONTINGENT_KEY)
         params = {**known, "contingent_names": list(settings.by_contingent_name())}
-        by_file = _by_file(validate_frame("survey_contingents", frame, None, params))
+        problems = validate_frame("survey_contingents", both.rows, None, params)
+        by_file = _by_file(problems + spread_to_copies(problems, both.copies))
         for c in contingents:
             staged = frame[frame["source_file"] == c.report.file]
-            ok = apply_problems(c.report, by_file.get(c.report.file, []), staged)
+            ok = note_copies(
+                c.report, apply_problems(c.report, by_file.get(c.report.file, []), staged), both
+            )
             result.tables.setdefault("survey_contingents", []).append(
                 pd.DataFrame(
                     {
@@ -149,6 +178,12 @@ def ingest_surveys(paths: list[Path], raw: Path, schools: pd.DataFrame) -> Inges
                 )
             )
     return result
+
+
+def _combined(frame: pd.DataFrame, key: tuple[str, ...] = RESPONDENT_KEY) -> Combined:
+    """Files combined on ``key``: identical rows kept once, conflicting ones both rejected."""
+    content = [c for c in frame.columns if c not in (*key, "source_file", "source_row")]
+    return combine_rows(frame, list(key), content)
 
 
 def _respondent_rows(ok: pd.DataFrame, mun: dict[str, str]) -> pd.DataFrame:

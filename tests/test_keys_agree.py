@@ -1,0 +1,94 @@
+"""Issue 11 point 6: the contract's uniqueness rule of every table is the key later steps
+join on. Each key is a constant next to the code that joins (or writes) on it; this test
+reads the suites in ``expectations/`` and fails when a rule and its constant drift apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from soko.contracts.suites import suite_definition
+from soko.formats.fisoko_workbook import WORKBOOK_SCHEMAS
+from soko.formats.fisoko_workbook.ingest import PARTICIPANT_KEY as WORKBOOK_KEY
+from soko.formats.rcoi_protocol.ingest import PARTICIPANT_KEY as PROTOCOL_KEY
+from soko.formats.rcoi_protocol.kinds import schema as protocol_schema
+from soko.formats.replicate_study.ingest import STUDENT_KEY
+from soko.formats.replicate_study.ingest import schema as pisa_schema
+from soko.indicators.levels import PARTICIPANT_KEYS
+from soko.paths import expectations_dir
+from soko.procedures.ege import KIND as EGE
+from soko.procedures.gve import KIND as GVE
+from soko.procedures.oge import KIND as OGE
+from soko.procedures.survey.ingest import CONTINGENT_KEY, RESPONDENT_KEY, SCHEMAS
+from soko.schema import KEYS
+from soko.schema import SCHEMAS as CORE
+
+# suite -> (its uniqueness rule, the declared key, the canonical table's columns)
+DECLARED: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
+    "vpr_results": ("participant_unique", WORKBOOK_KEY, list(WORKBOOK_SCHEMAS["vpr_results"])),
+    "oge_results": ("participant_unique", PROTOCOL_KEY, list(protocol_schema(OGE))),
+    "ege_results": ("participant_unique", PROTOCOL_KEY, list(protocol_schema(EGE))),
+    "gve_results": ("participant_unique", PROTOCOL_KEY, list(protocol_schema(GVE))),
+    "pisa_students": ("student_unique", STUDENT_KEY, list(pisa_schema())),
+    "survey_responses": (
+        "respondent_unique",
+        RESPONDENT_KEY,
+        list(SCHEMAS["survey_responses"]),
+    ),
+    "survey_contingents": (
+        "contingent_unique",
+        CONTINGENT_KEY,
+        list(SCHEMAS["survey_contingents"]),
+    ),
+    "registry": ("school_code_unique", KEYS["schools"], list(CORE["schools"])),
+    "context": ("school_year_unique", KEYS["school_context"], list(CORE["school_context"])),
+}
+# Tables whose rows are children of another's (one per participant × task / respondent ×
+# item, built from the parent's accepted rows): unique by construction on the parent's key
+# and the item, so their suites have no uniqueness rule of their own.
+CHILDREN = {"vpr_task_scores": "vpr_results", "survey_answers": "survey_responses"}
+
+
+def _unique_rules(suite: str) -> dict[str, list[str]]:
+    out = {}
+    for e in suite_definition(suite)["expectations"]:
+        kw = e["kwargs"]
+        if e["type"] == "expect_compound_columns_to_be_unique":
+            out[e["meta"]["rule"]] = list(kw["column_list"])
+        elif e["type"] == "expect_column_values_to_be_unique":
+            out[e["meta"]["rule"]] = [kw["column"]]
+    return out
+
+
+def test_every_suite_is_declared() -> None:
+    suites = {p.stem for p in expectations_dir().glob("*.json")}
+    assert suites == set(DECLARED) | set(CHILDREN)
+
+
+@pytest.mark.parametrize("suite", sorted(DECLARED))
+def test_contract_key_is_the_declared_key(suite: str) -> None:
+    rule, key, canonical = DECLARED[suite]
+    rules = _unique_rules(suite)
+    assert list(rules) == [rule], f"{suite}: one uniqueness rule expected, got {rules}"
+    assert rules[rule] == list(key), f"{suite}: contract {rules[rule]} ≠ declared {key}"
+    # the key can be joined on: every part is a column of the canonical table
+    assert set(key) <= set(canonical), f"{suite}: {set(key) - set(canonical)} not written"
+
+
+@pytest.mark.parametrize("child", sorted(CHILDREN))
+def test_child_tables_have_no_key_of_their_own(child: str) -> None:
+    assert _unique_rules(child) == {}
+
+
+def test_workbook_key_is_the_join_key_of_the_indicators_and_objectivity() -> None:
+    # indicators (task scores joined to results), objectivity and value added join on these
+    assert WORKBOOK_KEY == PARTICIPANT_KEYS
+    assert set(PARTICIPANT_KEYS) <= set(WORKBOOK_SCHEMAS["vpr_task_scores"])
+
+
+def test_unique_rules_fire_only_on_complete_keys() -> None:
+    """A row with a missing key part is rejected by its own not-null rule, not reported a
+    second time as a repeat of every other such row."""
+    for suite in DECLARED:
+        for e in suite_definition(suite)["expectations"]:
+            if e["type"] == "expect_compound_columns_to_be_unique":
+                assert e["kwargs"].get("ignore_row_if") == "any_value_is_missing", suite
