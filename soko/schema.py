@@ -21,6 +21,20 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "kind": "string",
         "locality": "string",
     },
+    # the registry with history: one row per school per period (years, NA = unbounded);
+    # ``schools`` is its open-ended rows (soko.school_registry)
+    "school_periods": {
+        "school_code": "string",
+        "school_name": "string",
+        "municipality_code": "string",
+        "municipality_name": "string",
+        "kind": "string",
+        "locality": "string",
+        "valid_from": "Int64",
+        "valid_to": "Int64",
+        "status": "string",
+        "successor_code": "string",
+    },
     "school_context": {
         "school_code": "string",
         "year": "int64",

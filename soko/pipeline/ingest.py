@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from soko.config import region
+from soko.contracts.registry_periods import period_problems
 from soko.contracts.staging import (
     CONTEXT_COLUMNS,
     REGISTRY_COLUMNS,
@@ -27,6 +28,7 @@ from soko.readers.grid import read_grid
 from soko.readers.problems import FileProblem, Problem
 from soko.registry import discover
 from soko.schema import typed
+from soko.school_registry import STATUSES, today
 
 KINDS = ("registry", "context")
 REJECTED_DIR = "rejected"
@@ -75,27 +77,40 @@ class IngestReport:
 
 
 def ingest_registry(paths: list[Path], raw: Path) -> tuple[pd.DataFrame, list[FileReport]]:
+    """Today's registry (``schools``); the periods are :func:`ingest_registry_periods`."""
+    periods, reports = ingest_registry_periods(paths, raw)
+    return today(periods), reports
+
+
+def ingest_registry_periods(paths: list[Path], raw: Path) -> tuple[pd.DataFrame, list[FileReport]]:
+    """The registry with history (``school_periods``): every period of every school."""
     frames, reports = [], []
+    staged: list[tuple[FileReport, pd.DataFrame]] = []
     for path in paths:
         rep = FileReport(display_name(path, raw), "registry")
         reports.append(rep)
         try:
             table = read_delimited(path, list(REGISTRY_COLUMNS))
-            staging = registry_staging(table.rows)
-            cfg = region()
-            params = {
-                "municipality_codes": list(cfg.municipalities),
-                "school_kinds": list(cfg.school_kinds),
-                "localities": list(cfg.localities),
-            }
-            problems = validate_frame("registry", staging, rep.file, params)
+            staged.append((rep, registry_staging(table.rows)))
         except FileProblem as exc:
             file_problem(rep, exc)
-            continue
+    everything = pd.concat([st for _, st in staged], ignore_index=True) if staged else None
+    for rep, staging in staged:
+        cfg = region()
+        params = {
+            "municipality_codes": cfg.all_municipality_codes,
+            "school_kinds": list(cfg.school_kinds),
+            "localities": list(cfg.localities),
+            "statuses": list(STATUSES),
+        }
+        problems = validate_frame("registry", staging, rep.file, params)
+        problems += period_problems(staging, everything, rep.file)
         frames.append(apply_problems(rep, problems, staging))
-    schools = typed("schools", frames)
-    schools = schools.drop_duplicates("school_code").sort_values("school_code", ignore_index=True)
-    return schools, reports
+    periods = typed("school_periods", frames)
+    periods = periods.drop_duplicates(["school_code", "valid_from"]).sort_values(
+        ["school_code", "valid_from"], ignore_index=True, na_position="first"
+    )
+    return periods, reports
 
 
 def ingest_context(
@@ -148,20 +163,22 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     report = IngestReport()
     processed.mkdir(parents=True, exist_ok=True)
 
-    schools, reps = ingest_registry(find_files(raw, "registry", ("*.csv", "*.txt")), raw)
+    periods, reps = ingest_registry_periods(find_files(raw, "registry", ("*.csv", "*.txt")), raw)
     report.files += reps
     ctx, reps = ingest_context(
-        find_files(raw, "context", ("*.csv", "*.txt")), raw, schools["school_code"].tolist()
+        find_files(raw, "context", ("*.csv", "*.txt")), raw, periods["school_code"].tolist()
     )
     report.files += reps
 
     outputs = {
-        "schools": schools,
+        "schools": today(periods),
+        "school_periods": periods,
         "school_context": ctx,
     }
     for proc in discover():
         ing = proc.ingester
-        result = ing.run(find_files(raw, ing.folder, ing.patterns), raw, schools)
+        # every year's files are checked against the registry as it was that year
+        result = ing.run(find_files(raw, ing.folder, ing.patterns), raw, periods)
         report.files += result.reports
         for name in proc.schemas:
             outputs[name] = typed(name, result.tables.get(name, []), proc.schemas[name])
@@ -228,12 +245,13 @@ def detect_kind(path: Path, raw: Path | None = None) -> str | None:
 
 
 def known_schools(raw: Path, processed: Path) -> pd.DataFrame:
-    """The registry to check codes against: the ingested one, else the raw registry."""
-    table = processed / "schools.parquet"
+    """The registry (with its periods) to check codes against: the ingested one, else the raw
+    registry."""
+    table = processed / "school_periods.parquet"
     if table.is_file():
         return pd.read_parquet(table)
-    schools, _ = ingest_registry(find_files(raw, "registry", ("*.csv", "*.txt")), raw)
-    return schools
+    periods, _ = ingest_registry_periods(find_files(raw, "registry", ("*.csv", "*.txt")), raw)
+    return periods
 
 
 def validate_file(path: Path, kind: str | None, raw: Path, processed: Path) -> FileReport:
@@ -255,8 +273,7 @@ def validate_file(path: Path, kind: str | None, raw: Path, processed: Path) -> F
             None,
             None,
             "kind_known",
-            "не удалось определить вид файла; укажите --kind "
-            + "|".join([*KINDS, *procedures]),
+            "не удалось определить вид файла; укажите --kind " + "|".join([*KINDS, *procedures]),
         )
     )
     return rep

@@ -4,11 +4,13 @@ contract pass over all files of a procedure, canonical rows for what passed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
+from soko.contracts.registry_periods import year_problems
 from soko.contracts.suites import validate_frame
 from soko.file_report import FileReport, apply_problems, display_name, file_problem
 from soko.formats.fisoko_workbook.reader import (
@@ -23,6 +25,7 @@ from soko.formats.fisoko_workbook.staging import (
     vpr_task_staging,
 )
 from soko.readers.problems import FileProblem, Problem
+from soko.school_registry import by_year
 
 
 @dataclass
@@ -65,7 +68,7 @@ class _Staged:
 def _stage_vpr_file(
     path: Path,
     raw: Path,
-    school_mun: dict[str, str],
+    school_mun: Callable[[int], dict[str, str]],
     seen: dict[tuple[int, str, int], str],
     layout: WorkbookLayout = VPR_LAYOUT,
 ) -> tuple[FileReport, _Staged | None]:
@@ -89,7 +92,7 @@ def _stage_vpr_file(
             )
         _check_structure(vpr)
         tasks_long = vpr_task_staging(vpr, rep.file)
-        staging = vpr_results_staging(vpr, tasks_long, school_mun, rep.file)
+        staging = vpr_results_staging(vpr, tasks_long, school_mun(vpr.year), rep.file)
     except FileProblem as exc:
         file_problem(rep, exc, rows_read=len(vpr.rows))
         return rep, None
@@ -98,7 +101,7 @@ def _stage_vpr_file(
 
 
 def _canonical_vpr(
-    st: _Staged, accepted: pd.DataFrame, mun_code: dict[str, str], out: VprTables
+    st: _Staged, accepted: pd.DataFrame, mun_code: Callable[[int], dict[str, str]], out: VprTables
 ) -> None:
     vpr, n = st.vpr, len(accepted)
     ident = {"year": vpr.year, "subject": vpr.subject, "grade": vpr.grade}
@@ -107,7 +110,7 @@ def _canonical_vpr(
             {
                 **{k: [v] * n for k, v in ident.items()},
                 "school_code": accepted["school_code"].to_numpy(),
-                "municipality_code": accepted["school_code"].map(mun_code).to_numpy(),
+                "municipality_code": accepted["school_code"].map(mun_code(vpr.year)).to_numpy(),
                 "participant_code": accepted["participant_code"].to_numpy(),
                 "class_label": accepted["class_label"].to_numpy(),
                 "variant": accepted["variant_raw"].to_numpy(),
@@ -165,8 +168,8 @@ def ingest_vpr(
 ) -> list[FileReport]:
     """All workbooks of one procedure (ВПР by default; ``layout`` says which): file rules per
     file, row rules in one pass over all of them, with the ВПР contracts."""
-    school_mun = dict(zip(schools["school_code"], schools["municipality_name"], strict=True))
-    mun_code = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
+    school_mun = by_year(schools, "municipality_name")  # the registry as it was that year
+    mun_code = by_year(schools, "municipality_code")
     seen: dict[tuple[int, str, int], str] = {}
     reports: list[FileReport] = []
     staged: list[_Staged] = []
@@ -182,6 +185,9 @@ def ingest_vpr(
     tasks_long = pd.concat([st.tasks_long for st in staged], ignore_index=True)
     problems = validate_frame("vpr_results", results, None, params)
     problems += validate_frame("vpr_task_scores", tasks_long, None, {})
+    for st in staged:  # a code the registry knows, but not in the file's year
+        codes, rows = st.results["school_code"], st.results["source_row"]
+        problems += year_problems(codes, rows, schools, st.vpr.year, st.report.file, "ОО")
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
         by_file.setdefault(p.file, []).append(_in_layout(p, layout))

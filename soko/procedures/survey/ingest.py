@@ -9,11 +9,13 @@ and it is reported on the contingent row).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from soko.contracts.registry_periods import rows_year_problems
 from soko.contracts.suites import validate_frame
 from soko.file_report import FileReport, apply_problems, display_name, file_problem
 from soko.procedure import IngestResult
@@ -28,6 +30,7 @@ from soko.procedures.survey.staging import (
 )
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.textfile import read_text_table, rows_read
+from soko.school_registry import at_year, by_year
 
 KIND = "survey"
 SCHEMAS: dict[str, dict[str, str]] = {
@@ -113,13 +116,14 @@ def ingest_surveys(paths: list[Path], raw: Path, schools: pd.DataFrame) -> Inges
         elif isinstance(staged, _Contingent):
             contingents.append(staged)
     known = {"known_school_codes": schools["school_code"].tolist()}
-    mun = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
+    mun = by_year(schools, "municipality_code")  # the registry as it was that year
 
     accepted: list[pd.DataFrame] = []
     if responses:
         respondents = pd.concat([r.respondents for r in responses], ignore_index=True)
         answers = pd.concat([r.answers for r in responses], ignore_index=True)
         problems = validate_frame("survey_responses", respondents, None, known)
+        problems += rows_year_problems(respondents, schools, "Код ОО")
         problems += validate_frame("survey_answers", answers, None, {"answers": settings.answers})
         by_file = _by_file(problems)
         for r in responses:
@@ -143,7 +147,7 @@ def ingest_surveys(paths: list[Path], raw: Path, schools: pd.DataFrame) -> Inges
                         "year": ok["year"].astype("int64").to_numpy(),
                         "questionnaire": ok["questionnaire"].to_numpy(),
                         "school_code": ok["school_code"].to_numpy(),
-                        "municipality_code": ok["school_code"].map(mun).to_numpy(),
+                        "municipality_code": at_year(mun, ok["school_code"], ok["year"]).to_numpy(),
                         "n_invited": ok["invited"].astype("int64").to_numpy(),
                     }
                 )
@@ -151,13 +155,13 @@ def ingest_surveys(paths: list[Path], raw: Path, schools: pd.DataFrame) -> Inges
     return result
 
 
-def _respondent_rows(ok: pd.DataFrame, mun: dict[str, str]) -> pd.DataFrame:
+def _respondent_rows(ok: pd.DataFrame, mun: Callable[[int], dict[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "year": ok["year"].astype("int64").to_numpy(),
             "questionnaire": ok["questionnaire"].to_numpy(),
             "school_code": ok["school_code"].to_numpy(),
-            "municipality_code": ok["school_code"].map(mun).to_numpy(),
+            "municipality_code": at_year(mun, ok["school_code"], ok["year"]).to_numpy(),
             "respondent_id": ok["respondent_id"].to_numpy(),
             "grade": ok["grade"].astype("int64").to_numpy(),
             "survey_date": ok["date"].to_numpy(),
