@@ -185,3 +185,30 @@ def at_year(
         mask = (year_num == year).to_numpy()
         out[mask] = codes[mask].map(lookup(int(year))).astype("string")
     return out
+
+
+# columns that identify a person within a school: made unique when two schools' rows meet
+# under one successor code (the same participant code may exist in both schools)
+_PERSON_COLUMNS = ("participant_code", "respondent_id", "student_id")
+REGISTRY_TABLES = ("schools", "school_periods")
+
+
+def table_to_today(name: str, frame: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
+    """A canonical table in today's boundaries (the one place dynamics and value added get
+    them): results follow their school's successor and today's municipality; a merged
+    school's own context rows are dropped (its successor's context stands for both); person
+    codes of moved rows get the former school's code appended, so keys stay unique."""
+    if name in REGISTRY_TABLES or "school_code" not in frame.columns or frame.empty:
+        return frame
+    if periods(registry)["valid_to"].isna().all():
+        return frame  # no school ever ended a period: today's boundaries are every year's
+    moved = frame["school_code"].map(today_codes(registry)).fillna(frame["school_code"])
+    moved = (moved != frame["school_code"]).to_numpy()
+    out = to_today(frame, registry)
+    if name == "school_context":
+        return out[~moved].reset_index(drop=True)
+    for col in _PERSON_COLUMNS:
+        if col in out.columns and moved.any():
+            suffix = "-" + frame.loc[moved, "school_code"].astype("string")
+            out.loc[moved, col] = out.loc[moved, col].astype("string") + suffix
+    return out
