@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import pandas as pd
 
+from soko.config import region
 from soko.readers.problems import Problem
 from soko.school_registry import CLOSED, MERGED, MOVED, RENAMED, STATUSES, as_of, not_in_year_text
 
 FROM, TO, STATUS, SUCCESSOR = "Действует с", "Действует по", "Статус", "Код ОО-правопреемника"
 _NEEDS_END = (RENAMED, MOVED, MERGED, CLOSED)
 _CONTINUES = (RENAMED, MOVED)
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def _bounds(row: pd.Series) -> tuple[float, float]:
@@ -38,6 +43,12 @@ def period_problems(staging: pd.DataFrame, everything: pd.DataFrame, file: str) 
         text = None if value is None or pd.isna(value) else str(value)
         problems.append(Problem(file, int(row["source_row"]), column, rule, message, text))
 
+    spans: dict[str, tuple[float, float]] = {}
+    for p in region().municipality_periods:
+        lo0, hi0 = spans.get(p.code, (99999.0, -1.0))
+        start = -1.0 if p.valid_from is None else float(p.valid_from)
+        end = 99999.0 if p.valid_to is None else float(p.valid_to)
+        spans[p.code] = (min(lo0, start), max(hi0, end))
     by_code = {code: part for code, part in staging.groupby("school_code", sort=False)}
     all_by_code = {code: part for code, part in everything.groupby("school_code", sort=False)}
     for _, row in staging.iterrows():
@@ -53,10 +64,7 @@ def period_problems(staging: pd.DataFrame, everything: pd.DataFrame, file: str) 
         for _, other in by_code[code].iterrows():
             if other["source_row"] == row["source_row"]:
                 continue
-            if other["valid_from_raw"] is row["valid_from_raw"] or (
-                pd.notna(other["valid_from_raw"])
-                and other["valid_from_raw"] == row["valid_from_raw"]
-            ):
+            if _text(other["valid_from_raw"]) == _text(row["valid_from_raw"]):
                 continue  # same first year: the uniqueness rule of the contract reports it
             olo, ohi = _bounds(other)
             if max(lo, olo) <= min(hi, ohi):
@@ -69,6 +77,19 @@ def period_problems(staging: pd.DataFrame, everything: pd.DataFrame, file: str) 
                     row["valid_from_raw"],
                 )
                 break
+        span = spans.get(str(row["municipality_code"]))
+        if span is not None and (lo < span[0] or hi > span[1]):
+            first = "" if span[0] < 0 else f" с {int(span[0])}"
+            last = "" if span[1] > 9999 else f" по {int(span[1])}"
+            add(
+                row,
+                "Код МО",
+                "municipality_in_period",
+                f"муниципалитет {row['municipality_code']} по config/region.yml существует"
+                f"{first}{last} год, а строка ОО действует и вне этих лет: разделите её на "
+                f"периоды («{FROM}», «{TO}») по муниципалитетам",
+                row["municipality_code"],
+            )
         known_status = status in STATUSES
         if known_status and status in _NEEDS_END and pd.isna(row["valid_to"]):
             add(row, TO, "period_end_present", f"для статуса «{status}» укажите год «{TO}»")
