@@ -358,7 +358,8 @@ class SchoolMerger:
 def school_merger(schools: pd.DataFrame, years: tuple[int, ...]) -> SchoolMerger | None:
     """The smallest village school of the first district merges into the next smallest school
     of the same district (a neighbouring village school) from :data:`MERGER_YEAR`: too small to
-    be planted with manipulations, so the planted truth is untouched. None when the years do
+    be planted with manipulations, so the planted truth is untouched (a village neighbour when
+    there is one, so the students' locality stays what it was). None when the years do
     not span the merger or the district has a single school."""
     if not (min(years) < MERGER_YEAR <= max(years)):
         return None
@@ -372,6 +373,8 @@ def school_merger(schools: pd.DataFrame, years: tuple[int, ...]) -> SchoolMerger
         return None
     merged = int(village["cohort"].idxmin())
     rest = own.drop(index=merged)
+    neighbours = rest[rest["place"] == "village"]  # a village school joins a village school
+    rest = neighbours if not neighbours.empty else rest
     return SchoolMerger(merged, int(rest["cohort"].idxmin()), MERGER_YEAR)
 
 

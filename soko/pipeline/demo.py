@@ -113,14 +113,17 @@ def generate_demo(
     history = registry_periods(schools, tuple(years), cfg, merger)
     files.append(write_registry(out / "registry" / "reestr_oo.csv", history))
     for year in years:
+        exists = labels_in(schools, year, cfg=cfg, merger=merger)["exists"].to_numpy(dtype=bool)
+        isbs = isbs_for_year(schools, seed, year, params)
+        isbs = (isbs - isbs[exists].mean()) / isbs[exists].std()  # over that year's schools
         files.append(
             write_context(
                 out / "context" / f"kontekst_oo_{year}.csv",
                 schools,
                 year,
                 enrolment_for_year(schools, seed, year, params).tolist(),
-                isbs_for_year(schools, seed, year, params).tolist(),
-                labels_in(schools, year, cfg=cfg, merger=merger)["exists"].tolist(),
+                isbs.tolist(),
+                exists.tolist(),
             )
         )
 
@@ -138,6 +141,17 @@ def generate_demo(
             "n_municipalities": profile.n_municipalities,
             "n_schools": len(schools),
             "n_students_per_year": {str(y): n for y, n in students.items()},
+            # the registry's history the files follow (soko.demo.registry)
+            "school_merger": None
+            if merger is None
+            else {
+                "merged": str(schools["school_code"].iloc[merger.merged]),
+                "successor": str(schools["school_code"].iloc[merger.successor]),
+                "from_year": merger.year,
+            },
+            "moved_schools": sorted(
+                history.loc[history["status"] == "переведена", "school_code"].astype(str)
+            ),
         },
     )
     ctx = DemoContext(
