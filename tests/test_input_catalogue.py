@@ -23,6 +23,12 @@ def _all_cases() -> list[Case]:
 CASES = _all_cases()
 
 
+@pytest.fixture(autouse=True)
+def _salt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ГИА participants are pseudonymised with a salt kept outside the repository."""
+    monkeypatch.setenv("SOKO_PSEUDONYM_SALT_FILE", str(tmp_path / "salt"))
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case(case: Case, tmp_path: Path) -> None:
     run_case(case, tmp_path)
