@@ -55,12 +55,54 @@ class RegionConfig:
     name: str
     name_genitive: str
     years: tuple[int, ...]
-    municipalities: dict[str, str]  # code -> name, in report order
+    municipalities: dict[str, str]  # code -> today's name, in report order
     school_kinds: tuple[str, ...] = ("СОШ", "ООШ", "Лицей", "Гимназия")
     localities: tuple[str, ...] = ("Город", "Село")
+    # every period of every municipality, former ones included: (code, name, from, to, successor)
+    municipality_periods: tuple[MunicipalityPeriod, ...] = ()
+    boundaries: str = "today"  # dynamics and value added: "today" or "year"
 
     def municipality_name(self, code: str) -> str:
         return self.municipalities.get(code, code)
+
+    def municipalities_in(self, year: int) -> dict[str, str]:
+        """Code -> name as the municipalities were in ``year`` (report order)."""
+        if not self.municipality_periods:
+            return dict(self.municipalities)
+        return {p.code: p.name for p in self.municipality_periods if p.covers(year)}
+
+    @property
+    def all_municipality_codes(self) -> list[str]:
+        """Every code the config ever knew, former districts included (registry check)."""
+        return list(
+            dict.fromkeys([*(p.code for p in self.municipality_periods), *self.municipalities])
+        )
+
+    def municipality_successors(self) -> dict[str, str]:
+        """Former municipality code -> the code its schools moved to (followed to today)."""
+        direct = {p.code: p.successor for p in self.municipality_periods if p.successor}
+        out: dict[str, str] = {}
+        for code in direct:
+            seen, cur = {code}, direct[code]
+            while cur in direct and cur not in seen:
+                seen.add(cur)
+                cur = direct[cur]
+            out[code] = cur
+        return out
+
+
+@dataclass(frozen=True)
+class MunicipalityPeriod:
+    code: str
+    name: str
+    valid_from: int | None = None
+    valid_to: int | None = None
+    successor: str | None = None
+
+    def covers(self, year: int) -> bool:
+        return (self.valid_from is None or self.valid_from <= year) and (
+            self.valid_to is None or year <= self.valid_to
+        )
 
 
 @lru_cache(maxsize=8)
@@ -71,9 +113,14 @@ def _region(directory: Path) -> RegionConfig:
         name=cfg.region.name,
         name_genitive=cfg.region.name_genitive or cfg.region.name,
         years=tuple(cfg.years),
-        municipalities={m.code: m.name for m in cfg.municipalities},
+        municipalities={m.code: m.name for m in cfg.municipalities if m.valid_to is None},
         school_kinds=tuple(cfg.school_kinds),
         localities=tuple(cfg.localities),
+        municipality_periods=tuple(
+            MunicipalityPeriod(m.code, m.name, m.valid_from, m.valid_to, m.successor)
+            for m in cfg.municipalities
+        ),
+        boundaries=cfg.boundaries,
     )
 
 

@@ -61,6 +61,17 @@ class DemoContext:
     schools: pd.DataFrame
     config_dir: Path | None = None
     workers: int | None = None
+    # year -> what that year's files write per school (rows in ``schools`` order): school_code,
+    # school_name, municipality_code, municipality_name, participant_prefix, exists — the
+    # registry's history (a merged school's students under its successor, a former district's
+    # schools in the okrug); None: every year as ``schools``
+    labels_by_year: Callable[[int], pd.DataFrame] | None = None
+
+    def labels(self, year: int) -> pd.DataFrame:
+        if self.labels_by_year is not None:
+            return self.labels_by_year(int(year))
+        cols = ["school_code", "school_name", "municipality_code", "municipality_name"]
+        return self.schools[cols].reset_index(drop=True).assign(participant_prefix="", exists=True)
 
 
 @dataclass(frozen=True)

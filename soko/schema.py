@@ -21,6 +21,20 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "kind": "string",
         "locality": "string",
     },
+    # the registry with history: one row per school per period (years, NA = unbounded);
+    # ``schools`` is its open-ended rows (soko.school_registry)
+    "school_periods": {
+        "school_code": "string",
+        "school_name": "string",
+        "municipality_code": "string",
+        "municipality_name": "string",
+        "kind": "string",
+        "locality": "string",
+        "valid_from": "Int64",
+        "valid_to": "Int64",
+        "status": "string",
+        "successor_code": "string",
+    },
     "school_context": {
         "school_code": "string",
         "year": "int64",
@@ -34,6 +48,10 @@ SCHEMAS: dict[str, dict[str, str]] = {
 # context on (school_code, year)) use these, and a test keeps them equal.
 KEYS: dict[str, tuple[str, ...]] = {
     "schools": ("school_code",),
+    # a school's period; the registry's files are combined on it as one text column
+    # (``period_key`` = code + «Действует с», never missing: a registry without periods
+    # is combined on the code alone)
+    "school_periods": ("school_code", "valid_from"),
     "school_context": ("school_code", "year"),
 }
 

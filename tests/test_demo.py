@@ -142,14 +142,18 @@ def test_registry_csv(raw: Path, registry: pd.DataFrame) -> None:
         "Муниципальное образование",
         "Вид ОО",
         "Тип местности",
+        "Действует с",
+        "Действует по",
+        "Статус",
+        "Код ОО-правопреемника",
     ]
     assert registry["Код ОО"].str.fullmatch(r"edu99\d{4}").all()
     assert set(registry["Вид ОО"]) <= {"СОШ", "ООШ", "Лицей", "Гимназия"}
     assert set(registry["Тип местности"]) == {"Город", "Село"}
     selective = registry[registry["Вид ОО"].isin(["Лицей", "Гимназия"])]
     assert len(selective) >= 1 and (selective["Тип местности"] == "Город").all()
-    names = region().municipalities
-    assert (registry["Муниципальное образование"] == registry["Код МО"].map(names)).all()
+    first = region().municipalities_in(min(region().years))  # the registry names its first year
+    assert (registry["Муниципальное образование"] == registry["Код МО"].map(first)).all()
     text = (raw / "registry" / "reestr_oo.csv").read_bytes().decode("cp1251")
     assert "«" in text and "№" in text and "\r\n" in text
 
@@ -162,7 +166,8 @@ def test_context_csv_decimal_comma(raw: Path, registry: pd.DataFrame) -> None:
         assert all(re.fullmatch(r"-?\d+,\d{2}", line.split(";")[3]) for line in lines[1:])
         ctx = pd.read_csv(path, sep=";", encoding="cp1251", decimal=",", dtype={"Код ОО": str})
         assert ctx["ИСБШ"].dtype == float
-        assert set(ctx["Код ОО"]) == set(registry["Код ОО"])
+        ended = registry.loc[pd.to_numeric(registry["Действует по"]) < year, "Код ОО"]
+        assert set(ctx["Код ОО"]) == set(registry["Код ОО"]) - set(ended)
         assert (ctx["Год"] == year).all() and (ctx["Численность обучающихся"] > 0).all()
         assert abs(ctx["ИСБШ"].mean()) < 0.01 and abs(ctx["ИСБШ"].std(ddof=0) - 1) < 0.01
 
@@ -170,7 +175,7 @@ def test_context_csv_decimal_comma(raw: Path, registry: pd.DataFrame) -> None:
 def test_vpr_layout(sheets: list[Sheet], registry: pd.DataFrame) -> None:
     cfg = region()
     subject_names = vpr_subjects()
-    mun_of = dict(zip(registry["Код ОО"], registry["Муниципальное образование"], strict=True))
+    code_of = dict(zip(registry["Код ОО"], registry["Код МО"], strict=True))
     assert len(sheets) == 3 * 19
     for sh in sheets:
         assert sh.path.name == f"vpr_{sh.year}_{sh.subject}_{sh.grade}.xlsx"
@@ -197,8 +202,11 @@ def test_vpr_layout(sheets: list[Sheet], registry: pd.DataFrame) -> None:
         assert all(v in (None, "") for v in others)
         assert sh.data
         for row in sh.data:
-            assert re.fullmatch(r"edu99\d{4}", row[0]) and row[1] == mun_of[row[0]]
-            assert re.fullmatch(r"\d{5}", row[3]) and row[4].startswith(str(sh.grade))
+            # the municipality as it was that year (03 is an okrug from 2026)
+            mun = cfg.municipalities_in(sh.year)[code_of[row[0]]]
+            assert re.fullmatch(r"edu99\d{4}", row[0]) and row[1] == mun
+            # a merged school's students under its successor: «9» before their codes
+            assert re.fullmatch(r"9?\d{5}", row[3]) and row[4].startswith(str(sh.grade))
             assert isinstance(row[5], int)
 
 

@@ -143,7 +143,9 @@ def test_linked_rpr_students_gain_with_the_schools_growth(
     pairs = grade8.merge(grade7, on=key, suffixes=("", "_prior"))
     rpr = truth[truth["procedure"] == "rpr"]
     pairs = pairs.merge(rpr, on=["school_code", "subject", "year"], validate="many_to_one")
-    assert pairs["school_code"].nunique() == rpr["school_code"].nunique() and len(pairs) > 300
+    # every school but the one merged into a neighbour from 2025 (no pair of its own after it)
+    assert pairs["school_code"].nunique() >= rpr["school_code"].nunique() - 1
+    assert len(pairs) > 300
 
     gain = pairs["z"] - pairs["z_prior"]
     growth = pairs["true_va"] * pairs["z_per_theta"]

@@ -15,6 +15,7 @@ from soko.formats.replicate_study.ingest import STUDENT_KEY
 from soko.formats.replicate_study.ingest import schema as pisa_schema
 from soko.indicators.levels import PARTICIPANT_KEYS
 from soko.paths import expectations_dir
+from soko.pipeline.ingest import REGISTRY_KEY
 from soko.procedures.ege import KIND as EGE
 from soko.procedures.gve import KIND as GVE
 from soko.procedures.oge import KIND as OGE
@@ -39,7 +40,13 @@ DECLARED: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
         CONTINGENT_KEY,
         list(SCHEMAS["survey_contingents"]),
     ),
-    "registry": ("school_code_unique", KEYS["schools"], list(CORE["schools"])),
+    # the registry's key is a school's period (KEYS["school_periods"]), checked and combined
+    # as the one text column period_key (code + «Действует с»; see test below)
+    "registry": (
+        "school_code_unique",
+        REGISTRY_KEY,
+        [*CORE["school_periods"], *REGISTRY_KEY],
+    ),
     "context": ("school_year_unique", KEYS["school_context"], list(CORE["school_context"])),
 }
 # Tables whose rows are children of another's (one per participant × task / respondent ×
@@ -92,3 +99,28 @@ def test_unique_rules_fire_only_on_complete_keys() -> None:
         for e in suite_definition(suite)["expectations"]:
             if e["type"] == "expect_compound_columns_to_be_unique":
                 assert e["kwargs"].get("ignore_row_if") == "any_value_is_missing", suite
+
+
+def test_registry_period_key_is_code_and_start_year() -> None:
+    """period_key stands for KEYS["school_periods"]: two periods of a school differ in it,
+    two rows of one period do not."""
+    import pandas as pd
+
+    from soko.contracts.staging import registry_staging
+
+    rows = pd.DataFrame(
+        {
+            "Код ОО": ["edu1", "edu1", "edu1"],
+            "Наименование ОО": ["a", "a", "b"],
+            "Код МО": ["01"] * 3,
+            "Муниципальное образование": ["x"] * 3,
+            "Вид ОО": ["СОШ"] * 3,
+            "Тип местности": ["Город"] * 3,
+            "Действует с": ["", "", "2025"],
+            "__extra_cells": ["0"] * 3,
+            "source_row": [2, 3, 4],
+        }
+    )
+    keys = registry_staging(rows)["period_key"].tolist()
+    assert keys[0] == keys[1] != keys[2]
+    assert KEYS["school_periods"] == ("school_code", "valid_from")

@@ -32,7 +32,9 @@ SETTINGS = pisa_settings()
 
 def _schools(size: str, seed: int = SEED) -> pd.DataFrame:
     cfg = region()
-    return build_schools(seed, SIZES[size], cfg.municipalities, cfg.code, ModelParams())
+    return build_schools(
+        seed, SIZES[size], cfg.municipalities_in(min(cfg.years)), cfg.code, ModelParams()
+    )
 
 
 def _generate(root: Path, size: str, seed: int = SEED) -> tuple[list[Path], pd.DataFrame]:

@@ -241,9 +241,9 @@ def test_unknown_procedure_and_subject_across_files(cfg: Path) -> None:
 
 
 def test_unquoted_municipality_code(cfg: Path) -> None:
-    text = (cfg / "region.yml").read_text(encoding="utf-8").replace('{code: "03"', "{code: 03")
+    text = (cfg / "region.yml").read_text(encoding="utf-8").replace('{code: "05"', "{code: 05")
     (cfg / "region.yml").write_text(text, encoding="utf-8")
-    assert "region.yml: municipalities → 2 → code: ожидается строка" in only(cfg)
+    assert "region.yml: municipalities → 5 → code: ожидается строка" in only(cfg)
 
 
 def test_school_classes_rules(cfg: Path) -> None:

@@ -23,7 +23,9 @@ def _ctx(
     root: Path, size: str = "small", seed: int = SEED, years=(2024, 2025, 2026)
 ) -> DemoContext:
     cfg = region()
-    schools = build_schools(seed, SIZES[size], cfg.municipalities, cfg.code, ModelParams())
+    schools = build_schools(
+        seed, SIZES[size], cfg.municipalities_in(min(cfg.years)), cfg.code, ModelParams()
+    )
     return DemoContext(
         out=root / "raw",
         truth_dir=root / "truth",

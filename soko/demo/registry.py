@@ -12,9 +12,12 @@ conditions on prior attainment should recover.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from soko.config import RegionConfig
 from soko.demo.model import (
     CITY,
     KIND_GYMNASIUM,
@@ -336,3 +339,114 @@ def enrolment_for_year(
     grades = np.where(schools["kind"].to_numpy() == KIND_OOSH, 9, 11)
     noise = np.exp(rng.normal(0.0, 0.06, len(schools)))
     return np.maximum(1, np.round(schools["cohort"].to_numpy() * grades * noise)).astype(int)
+
+
+# --- the region's history: a school merger and a municipal reform -------------------------
+
+MERGER_YEAR = 2025  # the first year the merged school's students appear under its successor
+
+
+@dataclass(frozen=True)
+class SchoolMerger:
+    """The demo's school merger: ``merged`` (row index) joins ``successor`` from ``year``."""
+
+    merged: int
+    successor: int
+    year: int
+
+
+def school_merger(schools: pd.DataFrame, years: tuple[int, ...]) -> SchoolMerger | None:
+    """The smallest village school of the first district merges into the next smallest school
+    of the same district (a neighbouring village school) from :data:`MERGER_YEAR`: too small to
+    be planted with manipulations, so the planted truth is untouched (a village neighbour when
+    there is one, so the students' locality stays what it was). None when the years do
+    not span the merger or the district has a single school."""
+    if not (min(years) < MERGER_YEAR <= max(years)):
+        return None
+    districts = schools[~schools["municipality_name"].map(is_city)]
+    if districts.empty:
+        return None
+    first = districts["municipality_code"].iloc[0]
+    own = schools[schools["municipality_code"] == first]
+    village = own[own["place"] == "village"]
+    if len(own) < 2 or village.empty:
+        return None
+    merged = int(village["cohort"].idxmin())
+    rest = own.drop(index=merged)
+    neighbours = rest[rest["place"] == "village"]  # a village school joins a village school
+    rest = neighbours if not neighbours.empty else rest
+    return SchoolMerger(merged, int(rest["cohort"].idxmin()), MERGER_YEAR)
+
+
+def _municipality_in(code: str, year: int, cfg: RegionConfig) -> tuple[str, str]:
+    """(code, name) of the municipality a school of ``code`` belongs to in ``year``: a former
+    district's schools are in its successor from the year after it ended."""
+    names = cfg.municipalities_in(year)
+    successors = {p.code: p.successor for p in cfg.municipality_periods if p.successor}
+    seen = {code}
+    while code not in names and successors.get(code) and successors[code] not in seen:
+        code = str(successors[code])
+        seen.add(code)
+    return code, names.get(code, cfg.municipality_name(code))
+
+
+def labels_in(
+    schools: pd.DataFrame, year: int, *, cfg: RegionConfig, merger: SchoolMerger | None
+) -> pd.DataFrame:
+    """What a ``year``'s files write for each school (rows in ``schools`` order): code, name,
+    municipality code and name as the registry had them that year; the merged school's
+    students under its successor (``participant_prefix`` keeps their codes apart from the
+    successor's own); ``exists``: False for the merged school after the merger (no context
+    row, no survey)."""
+    out = pd.DataFrame(
+        {
+            "school_code": schools["school_code"].to_numpy(),
+            "school_name": schools["school_name"].to_numpy(),
+            "municipality_code": schools["municipality_code"].to_numpy(),
+            "participant_prefix": "",
+            "exists": True,
+        }
+    )
+    if merger is not None and year >= merger.year:
+        m, s = merger.merged, merger.successor
+        for col in ("school_code", "school_name", "municipality_code"):
+            out.loc[m, col] = out.loc[s, col]
+        out.loc[m, "participant_prefix"] = "9"
+        out.loc[m, "exists"] = False
+    now = [_municipality_in(str(c), year, cfg) for c in out["municipality_code"]]
+    out["municipality_code"] = [c for c, _ in now]
+    out["municipality_name"] = [n for _, n in now]
+    return out
+
+
+def registry_periods(
+    schools: pd.DataFrame, years: tuple[int, ...], cfg: RegionConfig, merger: SchoolMerger | None
+) -> pd.DataFrame:
+    """The registry file's rows with history: one row per school per period. A school of a
+    former district gets a second period in its successor municipality; the merged school
+    ends the year before the merger with its successor's code."""
+    rows: list[dict[str, object]] = []
+    for idx, school in schools.reset_index(drop=True).iterrows():
+        base = {c: school[c] for c in SCHOOL_COLUMNS[:6]}
+        base.update(valid_from=None, valid_to=None, status=None, successor_code=None)
+        if merger is not None and idx == merger.merged:
+            rows.append(
+                {
+                    **base,
+                    "valid_to": merger.year - 1,
+                    "status": "присоединена",
+                    "successor_code": schools["school_code"].iloc[merger.successor],
+                }
+            )
+            continue
+        start = None
+        for year in years:
+            code, name = _municipality_in(str(school["municipality_code"]), year, cfg)
+            if code == str(base["municipality_code"]):
+                continue
+            rows.append({**base, "valid_from": start, "valid_to": year - 1, "status": "переведена"})
+            base = {**base, "municipality_code": code, "municipality_name": name}
+            start = year
+            break
+        rows.append({**base, "valid_from": start})
+    return pd.DataFrame(rows)

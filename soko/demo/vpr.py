@@ -210,6 +210,9 @@ class FileJob:
     roster: Roster
     planted: list[PlantedAction] = field(default_factory=list)
     growth: np.ndarray | None = None  # per school: true_va (θ per grade); None: no growth
+    # per school: written before the participant code (a merged school's students under its
+    # successor keep codes apart from the successor's own); None: nothing
+    participant_prefix: list[str] | None = None
 
 
 @dataclass
@@ -335,7 +338,8 @@ def cell_rows(job: FileJob, data: FileData) -> list[list[object]]:
         journal[i] = JOURNAL_MISSING
     codes, names, muns = job.school_codes, job.school_names, job.municipality_names
     school = data.school.tolist()
-    pcode = [f"{c:05d}" for c in data.code.tolist()]
+    prefix = job.participant_prefix or [""] * len(codes)
+    pcode = [f"{prefix[s]}{c:05d}" for s, c in zip(school, data.code.tolist(), strict=True)]
     labels = data.class_label.tolist()
     variant = data.variant.tolist()
     primary = data.primary.tolist()

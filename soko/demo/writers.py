@@ -52,17 +52,37 @@ def decimal_comma(value: float, digits: int = 2) -> str:
     return text.replace(".", ",")
 
 
+REGISTRY_PERIOD_HEADER = ("Действует с", "Действует по", "Статус", "Код ОО-правопреемника")
+
+
 def write_registry(path: Path, schools: pd.DataFrame) -> Path:
+    """The registry file: the canonical columns, plus the period columns when ``schools`` has
+    them (a registry with history: ``soko.demo.registry.registry_periods``)."""
     cols = columns("schools")  # the registry file carries exactly the canonical columns
-    return write_csv(path, REGISTRY_HEADER, schools[cols].itertuples(index=False, name=None))
+    if "valid_from" not in schools.columns:
+        return write_csv(path, REGISTRY_HEADER, schools[cols].itertuples(index=False, name=None))
+    cols += ["valid_from", "valid_to", "status", "successor_code"]
+    rows = (
+        ["" if v is None or pd.isna(v) else (str(int(v)) if isinstance(v, float) else v) for v in r]
+        for r in schools[cols].itertuples(index=False, name=None)
+    )
+    return write_csv(path, (*REGISTRY_HEADER, *REGISTRY_PERIOD_HEADER), rows)
 
 
 def write_context(
-    path: Path, schools: pd.DataFrame, year: int, enrolment: Sequence[int], isbs: Sequence[float]
+    path: Path,
+    schools: pd.DataFrame,
+    year: int,
+    enrolment: Sequence[int],
+    isbs: Sequence[float],
+    exists: Sequence[bool] | None = None,
 ) -> Path:
+    """One year's context; ``exists`` leaves out schools that no longer exist that year."""
+    alive = exists if exists is not None else [True] * len(schools)
     rows = (
         (code, year, int(n), decimal_comma(float(v)))
-        for code, n, v in zip(schools["school_code"], enrolment, isbs, strict=True)
+        for code, n, v, ok in zip(schools["school_code"], enrolment, isbs, alive, strict=True)
+        if ok
     )
     return write_csv(path, CONTEXT_HEADER, rows)
 

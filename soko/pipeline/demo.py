@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 from soko.config import region
 from soko.demo.model import DEFAULT_SEED, GRADES, SIZES, ModelParams
-from soko.demo.registry import build_schools, enrolment_for_year, isbs_for_year
+from soko.demo.registry import (
+    build_schools,
+    enrolment_for_year,
+    isbs_for_year,
+    labels_in,
+    registry_periods,
+    school_merger,
+)
 from soko.demo.vpr import build_rosters
 from soko.demo.writers import (
     read_truth_meta,
@@ -95,20 +103,27 @@ def generate_demo(
     cfg = region(config_dir)
     years = cfg.years
 
-    schools = build_schools(seed, profile, cfg.municipalities, cfg.code, params)
+    # the region as it was in its first year: later reforms are the registry's history
+    schools = build_schools(seed, profile, cfg.municipalities_in(min(years)), cfg.code, params)
+    merger = school_merger(schools, tuple(years))
     rosters = build_rosters(seed, schools, years, params)  # the population every work draws on
     students = {y: sum(len(rosters[(y, g)]) for g in GRADES) for y in years}
 
     files: list[Path] = []
-    files.append(write_registry(out / "registry" / "reestr_oo.csv", schools))
+    history = registry_periods(schools, tuple(years), cfg, merger)
+    files.append(write_registry(out / "registry" / "reestr_oo.csv", history))
     for year in years:
+        exists = labels_in(schools, year, cfg=cfg, merger=merger)["exists"].to_numpy(dtype=bool)
+        isbs = isbs_for_year(schools, seed, year, params)
+        isbs = (isbs - isbs[exists].mean()) / isbs[exists].std()  # over that year's schools
         files.append(
             write_context(
                 out / "context" / f"kontekst_oo_{year}.csv",
                 schools,
                 year,
                 enrolment_for_year(schools, seed, year, params).tolist(),
-                isbs_for_year(schools, seed, year, params).tolist(),
+                isbs.tolist(),
+                exists.tolist(),
             )
         )
 
@@ -126,6 +141,17 @@ def generate_demo(
             "n_municipalities": profile.n_municipalities,
             "n_schools": len(schools),
             "n_students_per_year": {str(y): n for y, n in students.items()},
+            # the registry's history the files follow (soko.demo.registry)
+            "school_merger": None
+            if merger is None
+            else {
+                "merged": str(schools["school_code"].iloc[merger.merged]),
+                "successor": str(schools["school_code"].iloc[merger.successor]),
+                "from_year": merger.year,
+            },
+            "moved_schools": sorted(
+                history.loc[history["status"] == "переведена", "school_code"].astype(str)
+            ),
         },
     )
     ctx = DemoContext(
@@ -137,6 +163,7 @@ def generate_demo(
         schools=schools.copy(),
         config_dir=config_dir,
         workers=workers,
+        labels_by_year=partial(labels_in, schools.copy(), cfg=cfg, merger=merger),
     )
     for proc in discover():  # ВПР first
         if proc.demo is not None:

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from soko.config import region
+from soko.contracts.registry_periods import period_problems
 from soko.contracts.staging import (
     CONTEXT_COLUMNS,
     REGISTRY_COLUMNS,
@@ -40,8 +41,13 @@ from soko.readers.problems import FileProblem, Problem
 from soko.readers.sheets import TABLE_EXTENSIONS, TABLE_PATTERNS, read_sheets
 from soko.registry import discover
 from soko.schema import KEYS, typed
+from soko.school_registry import STATUSES, today
 
 KINDS = ("registry", "context")
+# The registry's files are combined on a school's period: its code and «Действует с»
+# (KEYS["school_periods"]), written by staging as one never-missing text column, so a
+# registry without periods is still combined on the code alone.
+REGISTRY_KEY = ("period_key",)
 UNRECOGNISED = "не распознан"  # the kind of a file no ingester took
 REJECTED_DIR = "rejected"
 REPORT_FILE = "ingest_report.json"
@@ -125,6 +131,7 @@ def ingest_combined(
     stage: Callable[[Path], pd.DataFrame],
     key: tuple[str, ...],
     parameters: dict[str, Any],
+    extra: Callable[[pd.DataFrame], list[Problem]] | None = None,
 ) -> tuple[list[pd.DataFrame], list[FileReport]]:
     """Files of one kind combined into one set of rows, checked in one contract pass.
 
@@ -132,7 +139,8 @@ def ingest_combined(
     rows of several files are accepted in each and kept once; rows sharing ``key`` with
     different content are rejected, each naming the other (``soko.file_report``). Returns the
     accepted rows to write (copies left out) and every file's report. A small interface the
-    other single-table kinds can reuse."""
+    other single-table kinds can reuse. ``extra`` adds rules across rows that a suite cannot
+    state (the registry's periods), given the combined rows with ``source_file``."""
     reports: list[FileReport] = []
     staged: list[tuple[FileReport, pd.DataFrame]] = []
     for path in paths:
@@ -150,6 +158,8 @@ def ingest_combined(
     content = [c for c in frame.columns if c not in (*key, "source_file", "source_row")]
     combined = combine_rows(frame, list(key), content)
     problems = validate_frame(kind, combined.rows, None, parameters)
+    if extra is not None:
+        problems += extra(combined.rows)
     problems += spread_to_copies(problems, combined.copies)
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
@@ -162,12 +172,20 @@ def ingest_combined(
 
 
 def ingest_registry(paths: list[Path], raw: Path) -> tuple[pd.DataFrame, list[FileReport]]:
-    """The school registry from all its files, combined on the school code (KEYS["schools"])."""
+    """Today's registry (``schools``); the periods are :func:`ingest_registry_periods`."""
+    periods, reports = ingest_registry_periods(paths, raw)
+    return today(periods), reports
+
+
+def ingest_registry_periods(paths: list[Path], raw: Path) -> tuple[pd.DataFrame, list[FileReport]]:
+    """The registry with history (``school_periods``): every period of every school, from
+    all registry files combined on (school, «Действует с») (``period_key``)."""
     cfg = region()
     params = {
-        "municipality_codes": list(cfg.municipalities),
+        "municipality_codes": cfg.all_municipality_codes,
         "school_kinds": list(cfg.school_kinds),
         "localities": list(cfg.localities),
+        "statuses": list(STATUSES),
     }
 
     def stage(path: Path) -> pd.DataFrame:
@@ -175,9 +193,21 @@ def ingest_registry(paths: list[Path], raw: Path) -> tuple[pd.DataFrame, list[Fi
             read_delimited(path, list(REGISTRY_COLUMNS), expected="registry").rows
         )
 
-    frames, reports = ingest_combined("registry", paths, raw, stage, KEYS["schools"], params)
-    schools = typed("schools", frames).sort_values("school_code", ignore_index=True)
-    return schools, reports
+    def periods_agree(rows: pd.DataFrame) -> list[Problem]:
+        """Rules across a school's periods (overlaps, successors), over every file's rows."""
+        return [
+            p
+            for file, mine in rows.groupby("source_file", sort=True)
+            for p in period_problems(mine, rows, str(file))
+        ]
+
+    frames, reports = ingest_combined(
+        "registry", paths, raw, stage, REGISTRY_KEY, params, extra=periods_agree
+    )
+    periods = typed("school_periods", frames).sort_values(
+        ["school_code", "valid_from"], ignore_index=True, na_position="first"
+    )
+    return periods, reports
 
 
 def ingest_context(
@@ -270,7 +300,8 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     processed.mkdir(parents=True, exist_ok=True)
 
     taken = find_files(raw, "registry", TABLE_PATTERNS)
-    schools, reps = ingest_registry(taken, raw)
+    periods, reps = ingest_registry_periods(taken, raw)
+    schools = today(periods)
     report.files += reps
     found = find_files(raw, "context", TABLE_PATTERNS)
     taken += found
@@ -278,12 +309,14 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     report.files += reps
 
     report.tables["schools"] = write_table(processed, "schools", [schools])
+    report.tables["school_periods"] = write_table(processed, "school_periods", [periods])
     report.tables["school_context"] = write_table(processed, "school_context", [ctx])
     for proc in discover():
         ing = proc.ingester
         found = find_files(raw, ing.folder, ing.patterns)
         taken += found
-        result = ing.run(found, raw, schools)
+        # every year's files are checked against the registry as it was that year
+        result = ing.run(found, raw, periods)
         report.files += result.reports
         for name, schema in proc.schemas.items():
             # written (and released) before the next procedure runs
@@ -413,12 +446,13 @@ def detect_kind(path: Path, raw: Path | None = None) -> str | None:
 
 
 def known_schools(raw: Path, processed: Path) -> pd.DataFrame:
-    """The registry to check codes against: the ingested one, else the raw registry."""
-    table = processed / "schools.parquet"
+    """The registry (with its periods) to check codes against: the ingested one, else the
+    raw registry."""
+    table = processed / "school_periods.parquet"
     if table.is_file():
         return pd.read_parquet(table)
-    schools, _ = ingest_registry(find_files(raw, "registry", TABLE_PATTERNS), raw)
-    return schools
+    periods, _ = ingest_registry_periods(find_files(raw, "registry", TABLE_PATTERNS), raw)
+    return periods
 
 
 def validate_file(path: Path, kind: str | None, raw: Path, processed: Path) -> FileReport:

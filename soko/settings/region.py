@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictInt, field_validator
 
@@ -20,8 +20,25 @@ class RegionInfo(Model):
 
 
 class Municipality(Model):
+    """One municipality for a period of years: a former district carries ``valid_to`` (the
+    last year it existed) and ``successor`` (the code its schools moved to); a renamed or new
+    one carries ``valid_from``. Without either it is valid for every year."""
+
     code: Text
     name: Text
+    valid_from: Year | None = None
+    valid_to: Year | None = None
+    successor: Text | None = None
+
+    def covers(self, year: int) -> bool:
+        return (self.valid_from is None or self.valid_from <= year) and (
+            self.valid_to is None or year <= self.valid_to
+        )
+
+
+# «today» (default): dynamics and value added in today's municipalities and schools (a
+# merged school's history under its successor); «year»: as each year's registry had them.
+Boundaries = Literal["today", "year"]
 
 
 class Stage(Model):
@@ -44,6 +61,7 @@ class RegionFile(Model):
     localities: Annotated[list[Text], Field(min_length=1)] = DEFAULT_LOCALITIES
     core_subjects: Annotated[list[Text], Field(min_length=1)] = ["ru", "ma"]
     comparisons: list[Comparison] = []
+    boundaries: Boundaries = "today"
 
     @field_validator("years")
     @classmethod
@@ -56,14 +74,7 @@ class RegionFile(Model):
         return unique(v, "значения")
 
     def issues(self) -> Iterator[tuple[tuple[Any, ...], str]]:
-        seen: dict[str, int] = {}
-        for i, m in enumerate(self.municipalities):
-            if m.code in seen:
-                yield (
-                    ("municipalities", i, "code"),
-                    f"код муниципалитета «{m.code}» уже есть в строке {seen[m.code] + 1} списка",
-                )
-            seen.setdefault(m.code, i)
+        yield from self._municipality_issues()
         codes: dict[str, int] = {}
         for i, c in enumerate(self.comparisons):
             if c.code in codes:
@@ -76,3 +87,44 @@ class RegionFile(Model):
                     f"{c.earlier.grade} = {c.later.grade - c.earlier.grade}): "
                     "сравнивается один и тот же выпуск",
                 )
+
+    def _municipality_issues(self) -> Iterator[tuple[tuple[Any, ...], str]]:
+        """A code may appear more than once only with periods that do not overlap (a district
+        renamed into a municipal okrug); a successor is a code valid the year after."""
+        seen: dict[str, list[int]] = {}
+        for i, m in enumerate(self.municipalities):
+            where = ("municipalities", i)
+            if m.valid_from is not None and m.valid_to is not None and m.valid_from > m.valid_to:
+                yield (
+                    (*where, "valid_to"),
+                    f"valid_to ({m.valid_to}) раньше valid_from ({m.valid_from})",
+                )
+            for j in seen.get(m.code, []):
+                other = self.municipalities[j]
+                if _overlap(m, other):
+                    yield (
+                        (*where, "code"),
+                        f"код муниципалитета «{m.code}» уже есть в строке {j + 1} списка "
+                        "с пересекающимся периодом (задайте valid_from / valid_to)",
+                    )
+            seen.setdefault(m.code, []).append(i)
+            if m.successor is not None:
+                if m.valid_to is None:
+                    yield (
+                        (*where, "successor"),
+                        "правопреемник указан, а год valid_to (последний год) — нет",
+                    )
+                elif not any(
+                    o.code == m.successor and o.covers(m.valid_to + 1) for o in self.municipalities
+                ):
+                    yield (
+                        (*where, "successor"),
+                        f"муниципалитет-правопреемник «{m.successor}» не описан в списке "
+                        f"на {m.valid_to + 1} год",
+                    )
+
+
+def _overlap(a: Municipality, b: Municipality) -> bool:
+    lo = max(a.valid_from or 0, b.valid_from or 0)
+    hi = min(a.valid_to or 9999, b.valid_to or 9999)
+    return lo <= hi

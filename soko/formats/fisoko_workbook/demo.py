@@ -187,9 +187,10 @@ def generate_workbooks(
             thresholds=work.scale.thresholds,
             blueprint=blueprints[(work.year, work.subject, work.grade)],
             params=params,
-            school_codes=schools["school_code"].tolist(),
-            school_names=schools["school_name"].tolist(),
-            municipality_names=schools["municipality_name"].tolist(),
+            school_codes=ctx.labels(work.year)["school_code"].tolist(),  # as that year
+            school_names=ctx.labels(work.year)["school_name"].tolist(),
+            municipality_names=ctx.labels(work.year)["municipality_name"].tolist(),
+            participant_prefix=ctx.labels(work.year)["participant_prefix"].tolist(),
             school_mean=means.mean[(work.year, work.subject)],
             leniency=schools["leniency"].to_numpy(dtype=np.float64),
             roster=roster,

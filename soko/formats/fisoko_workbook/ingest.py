@@ -7,11 +7,13 @@ works; canonical rows for what passed. Memory is bounded by the batch, not the r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
+from soko.contracts.registry_periods import rows_year_problems
 from soko.contracts.suites import validate_frame
 from soko.file_report import (
     Combined,
@@ -37,6 +39,7 @@ from soko.formats.fisoko_workbook.staging import (
 )
 from soko.indicators.levels import PARTICIPANT_KEYS
 from soko.readers.problems import FileProblem, Problem
+from soko.school_registry import by_year
 
 # The contract's participant key (expectations/vpr_results.json, rule participant_unique):
 # the key every later step joins on.
@@ -119,7 +122,7 @@ def _check_same_tasks(vpr: VprFile, first: _Staged) -> None:
 
 
 def _stage_vpr_file(
-    rep: FileReport, vpr: VprFile, school_mun: dict[str, str], first: _Staged | None
+    rep: FileReport, vpr: VprFile, school_mun: Lookup, first: _Staged | None
 ) -> _Staged | None:
     """File-level rules of one workbook (scale, task maxima, tasks agree with the work's first
     file) and its staging rows; rows are checked later, a batch of works at a time."""
@@ -128,7 +131,7 @@ def _stage_vpr_file(
         if first is not None:
             _check_same_tasks(vpr, first)
         tasks_long = vpr_task_staging(vpr, rep.file)
-        staging = vpr_results_staging(vpr, tasks_long, school_mun, rep.file)
+        staging = vpr_results_staging(vpr, tasks_long, school_mun(vpr.year), rep.file)
     except FileProblem as exc:
         file_problem(rep, exc, rows_read=len(vpr.rows))
         return None
@@ -136,9 +139,7 @@ def _stage_vpr_file(
     return _Staged(rep, vpr, staging, tasks_long)
 
 
-def _canonical_vpr(
-    st: _Staged, accepted: pd.DataFrame, mun_code: dict[str, str], out: VprTables
-) -> None:
+def _canonical_vpr(st: _Staged, accepted: pd.DataFrame, mun_code: Lookup, out: VprTables) -> None:
     """Canonical rows of one file's accepted rows (identical copies already left out)."""
     vpr, n = st.vpr, len(accepted)
     ident = {"year": vpr.year, "subject": vpr.subject, "grade": vpr.grade}
@@ -147,7 +148,7 @@ def _canonical_vpr(
             {
                 **{k: [v] * n for k, v in ident.items()},
                 "school_code": accepted["school_code"].to_numpy(),
-                "municipality_code": accepted["school_code"].map(mun_code).to_numpy(),
+                "municipality_code": accepted["school_code"].map(mun_code(vpr.year)).to_numpy(),
                 "participant_code": accepted["participant_code"].to_numpy(),
                 "class_label": accepted["class_label"].to_numpy(),
                 "variant": accepted["variant_raw"].to_numpy(),
@@ -201,12 +202,14 @@ def _in_layout(problem: Problem, layout: WorkbookLayout) -> Problem:
     )
 
 
-def registry_lookups(schools: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
-    """School code → municipality name (checked against the file) and → municipality code
-    (written). The one place the workbook ingest looks at the registry."""
-    school_mun = dict(zip(schools["school_code"], schools["municipality_name"], strict=True))
-    mun_code = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
-    return school_mun, mun_code
+Lookup = Callable[[int], dict[str, str]]  # year -> {school code: value that year}
+
+
+def registry_lookups(schools: pd.DataFrame) -> tuple[Lookup, Lookup]:
+    """Year → school code → municipality name (checked against the file) and → municipality
+    code (written), from the registry as it was that year (``soko.school_registry``). The one
+    place the workbook ingest looks at the registry."""
+    return by_year(schools, "municipality_name"), by_year(schools, "municipality_code")
 
 
 @dataclass
@@ -243,9 +246,7 @@ def _index_files(
     return reports, works
 
 
-def _stage_work(
-    files: list[_Found], school_mun: dict[str, str], layout: WorkbookLayout
-) -> _Work | None:
+def _stage_work(files: list[_Found], school_mun: Lookup, layout: WorkbookLayout) -> _Work | None:
     """Stage the files of one work (in name order) and combine them into one set of rows."""
     staged: list[_Staged] = []
     for found in sorted(files, key=lambda f: f.report.file):
@@ -267,7 +268,7 @@ def _stage_work(
 def _finish_batch(
     batch: list[_Work],
     schools: pd.DataFrame,
-    mun_code: dict[str, str],
+    mun_code: Lookup,
     out: VprTables,
     layout: WorkbookLayout,
 ) -> None:
@@ -283,6 +284,7 @@ def _finish_batch(
     params = {"known_school_codes": schools["school_code"].tolist()}
     problems = validate_frame("vpr_results", results, None, params)
     problems += validate_frame("vpr_task_scores", tasks_long, None, {})
+    problems += rows_year_problems(results, schools, "ОО")  # known, but not that year
     problems = [_in_layout(p, layout) for p in problems]
     problems += [p for w in batch for p in spread_to_copies(problems, w.combined.copies)]
     by_file: dict[str, list[Problem]] = {}

@@ -343,8 +343,9 @@ def _exam_rows(
     rows: list[list[object]] = []
     i = 0
     cohort_year = sc.year - (_grade(kind, sc) - COHORT_GRADE)
+    written = ctx.labels(sc.year)  # codes as the registry had them that year
     for s, persons, labels_s in zip(takers.school, takers.person, takers.labels, strict=True):
-        school = reg.records[s]
+        school = written.iloc[s]
         people = _cohort(reg, s, cohort_year).people
         ppe = f"{school['municipality_code']}{1 + s % 3:02d}"
         for person, label in zip(persons, labels_s, strict=True):

@@ -13,11 +13,13 @@ other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from soko.contracts.registry_periods import rows_year_problems
 from soko.contracts.suites import validate_frame
 from soko.file_report import (
     FileReport,
@@ -36,6 +38,7 @@ from soko.procedure import IngestResult
 from soko.pseudonym import load_salt
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.sheets import TABLE_PATTERNS
+from soko.school_registry import at_year, by_year
 
 PATTERNS: tuple[str, ...] = TABLE_PATTERNS
 
@@ -65,7 +68,9 @@ class _Staged:
     frame: pd.DataFrame
 
 
-def canonical(kind: GiaKind, accepted: pd.DataFrame, mun_code: dict[str, str]) -> pd.DataFrame:
+def canonical(
+    kind: GiaKind, accepted: pd.DataFrame, mun_code: Callable[[int], dict[str, str]]
+) -> pd.DataFrame:
     """Accepted staging rows → the canonical table's columns (no personal fields exist here)."""
     cols = schema(kind)
     out = pd.DataFrame(
@@ -74,7 +79,7 @@ def canonical(kind: GiaKind, accepted: pd.DataFrame, mun_code: dict[str, str]) -
             "subject": accepted["subject"],
             "grade": accepted["expected_grade"].astype("int64"),
             "school_code": accepted["school_code"],
-            "municipality_code": accepted["school_code"].map(mun_code),
+            "municipality_code": at_year(mun_code, accepted["school_code"], accepted["year"]),
             "participant_id": accepted["participant_id"],
             "class_label": accepted["class_label"],
             "exam_point": accepted["exam_point"],
@@ -105,7 +110,7 @@ def ingest_gia(
     result = IngestResult(tables={kind.table: []})
     if not paths:
         return result
-    school_mun = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
+    school_mun = by_year(schools, "municipality_code")  # the registry as it was that year
     subject_codes = scales.subject_grade_by_rcoi(kind, config_dir)
     salt = load_salt()
     staged: list[_Staged] = []
@@ -117,9 +122,8 @@ def ingest_gia(
         except FileProblem as exc:
             file_problem(rep, exc, rows_read=getattr(exc, "rows_read", 0))
             continue
-        frame = stage_protocol(
-            protocol, kind, rep.file, school_mun, subject_codes, salt, config_dir
-        )
+        frame = stage_protocol(protocol, kind, rep.file, {}, subject_codes, salt, config_dir)
+        frame["registry_municipality"] = at_year(school_mun, frame["school_code"], frame["year"])
         staged.append(_Staged(rep, frame))
     if not staged:
         return result
@@ -127,6 +131,7 @@ def ingest_gia(
     combined = combine_rows(frame, list(PARTICIPANT_KEY), list(_CONTENT))
     params = {"known_school_codes": schools["school_code"].tolist()}
     problems = validate_frame(kind.suite_name, combined.rows, None, params, directory=expectations)
+    problems += rows_year_problems(combined.rows, schools, "Код ОО")  # known, not that year
     problems += spread_to_copies(problems, combined.copies)
     by_file: dict[str, list[Problem]] = {}
     for p in problems:

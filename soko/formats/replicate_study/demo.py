@@ -289,6 +289,8 @@ def generate(ctx: DemoContext, params: PisaDemoParams | None = None) -> list[Pat
         population = simulate_population(ctx.schools, ctx.seed, year, params, model)
         sample = draw_sample(population, ctx.schools, ctx.seed, year, ctx.size, params, settings)
         table = student_file_frame(sample, year, ctx.seed, settings, params)
+        written = ctx.labels(year)["school_code"].to_numpy()  # codes as that year's registry
+        table["Код ОО"] = written[sample.students["school"].to_numpy()]
         files.append(
             write_student_file(ctx.out / "pisa" / str(year) / f"pisa_uchastniki_{year}.csv", table)
         )

@@ -9,11 +9,13 @@ do not name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from soko.contracts.registry_periods import rows_year_problems
 from soko.contracts.suites import validate_frame
 from soko.file_report import (
     FileReport,
@@ -33,6 +35,7 @@ from soko.formats.replicate_study.staging import (
 from soko.procedure import IngestResult
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.textfile import read_text_table, rows_read
+from soko.school_registry import at_year, by_year
 
 KIND = "pisa"
 TABLE = "pisa_students"
@@ -64,7 +67,7 @@ def _canonical(
     staging: pd.DataFrame,
     values: np.ndarray,
     accepted: pd.DataFrame,
-    mun: dict[str, str],
+    mun: Callable[[int], dict[str, str]],
     settings: PisaSettings,
 ) -> pd.DataFrame:
     pos = staging.index.get_indexer(accepted.index)
@@ -75,7 +78,7 @@ def _canonical(
         {
             "year": accepted["year"].astype("int64").to_numpy(),
             "school_code": accepted["school_code"].to_numpy(),
-            "municipality_code": accepted["school_code"].map(mun).to_numpy(),
+            "municipality_code": at_year(mun, accepted["school_code"], accepted["year"]).to_numpy(),
             "student_id": accepted["student_id"].to_numpy(),
             "grade": accepted["grade"].to_numpy(),
             "gender": accepted["gender"].to_numpy(),
@@ -127,11 +130,12 @@ def ingest_pisa(paths: list[Path], raw: Path, schools: pd.DataFrame) -> IngestRe
     content = [c for c in frame.columns if c not in (*STUDENT_KEY, "source_file", "source_row")]
     combined = combine_rows(frame, list(STUDENT_KEY), content)
     problems = validate_frame(TABLE, combined.rows.drop(columns="row_signature"), None, params)
+    problems += rows_year_problems(combined.rows, schools, "Код ОО")  # known, not that year
     problems += spread_to_copies(problems, combined.copies)
     by_file: dict[str, list[Problem]] = {}
     for p in problems:
         by_file.setdefault(p.file, []).append(p)
-    mun = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
+    mun = by_year(schools, "municipality_code")  # the registry as it was that year
     parts = []
     for rep, staging, values in staged:
         accepted = note_copies(

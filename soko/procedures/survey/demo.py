@@ -149,13 +149,17 @@ def simulate_year(
     year: int,
     settings: SurveySettings,
     params: SurveyDemoParams,
+    exists: np.ndarray | None = None,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
-    """Response files (per questionnaire), the contingent file and the response truth."""
+    """Response files (per questionnaire), the contingent file and the response truth;
+    ``exists`` (per school) leaves out schools that no longer exist that year."""
     responses: dict[str, pd.DataFrame] = {}
     contingent, truth = [], []
     for q_code, q in settings.questionnaires.items():
         rng = rng_for(seed, "survey", year, q_code)
         invited = _invited_by_grade(schools, q, rng)
+        if exists is not None:
+            invited[~exists] = 0  # a school merged away no longer surveys
         total = invited.sum(axis=1)
         mean = params.response_mean[q_code]
         c = params.response_concentration
@@ -223,7 +227,13 @@ def generate(ctx: DemoContext, params: SurveyDemoParams | None = None) -> list[P
     truths = []
     for year in ctx.years:
         responses, contingent, truth = simulate_year(
-            ctx.schools, climate, ctx.seed, year, settings, params
+            ctx.schools,
+            climate,
+            ctx.seed,
+            year,
+            settings,
+            params,
+            exists=ctx.labels(year)["exists"].to_numpy(dtype=bool),
         )
         folder = ctx.out / "surveys" / str(year)
         for q_code, frame in responses.items():

@@ -9,11 +9,13 @@ and it is reported on the contingent row).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from soko.contracts.registry_periods import rows_year_problems
 from soko.contracts.suites import validate_frame
 from soko.file_report import (
     Combined,
@@ -37,6 +39,7 @@ from soko.procedures.survey.staging import (
 )
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.textfile import read_text_table, rows_read
+from soko.school_registry import at_year, by_year
 
 KIND = "survey"
 # The contracts' keys (rules respondent_unique, contingent_unique): a questionnaire is one
@@ -131,7 +134,7 @@ def ingest_surveys(paths: list[Path], raw: Path, schools: pd.DataFrame) -> Inges
         elif isinstance(staged, _Contingent):
             contingents.append(staged)
     known = {"known_school_codes": schools["school_code"].tolist()}
-    mun = dict(zip(schools["school_code"], schools["municipality_code"], strict=True))
+    mun = by_year(schools, "municipality_code")  # the registry as it was that year
 
     accepted: list[pd.DataFrame] = []
     if responses:
@@ -145,6 +148,7 @@ def ingest_surveys(paths: list[Path], raw: Path, schools: pd.DataFrame) -> Inges
         )
         respondents = combined.rows.drop(columns="row_signature")
         problems = validate_frame("survey_responses", respondents, None, known)
+        problems += rows_year_problems(respondents, schools, "Код ОО")
         problems += validate_frame("survey_answers", answers, None, {"answers": settings.answers})
         by_file = _by_file(problems + spread_to_copies(problems, combined.copies))
         for r in responses:
@@ -172,7 +176,7 @@ def ingest_surveys(paths: list[Path], raw: Path, schools: pd.DataFrame) -> Inges
                         "year": ok["year"].astype("int64").to_numpy(),
                         "questionnaire": ok["questionnaire"].to_numpy(),
                         "school_code": ok["school_code"].to_numpy(),
-                        "municipality_code": ok["school_code"].map(mun).to_numpy(),
+                        "municipality_code": at_year(mun, ok["school_code"], ok["year"]).to_numpy(),
                         "n_invited": ok["invited"].astype("int64").to_numpy(),
                     }
                 )
@@ -186,13 +190,13 @@ def _combined(frame: pd.DataFrame, key: tuple[str, ...] = RESPONDENT_KEY) -> Com
     return combine_rows(frame, list(key), content)
 
 
-def _respondent_rows(ok: pd.DataFrame, mun: dict[str, str]) -> pd.DataFrame:
+def _respondent_rows(ok: pd.DataFrame, mun: Callable[[int], dict[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "year": ok["year"].astype("int64").to_numpy(),
             "questionnaire": ok["questionnaire"].to_numpy(),
             "school_code": ok["school_code"].to_numpy(),
-            "municipality_code": ok["school_code"].map(mun).to_numpy(),
+            "municipality_code": at_year(mun, ok["school_code"], ok["year"]).to_numpy(),
             "respondent_id": ok["respondent_id"].to_numpy(),
             "grade": ok["grade"].astype("int64").to_numpy(),
             "survey_date": ok["date"].to_numpy(),

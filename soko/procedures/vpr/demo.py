@@ -147,9 +147,6 @@ def generate(ctx: DemoContext) -> list[Path]:
     planted = choose_planted(ctx.seed, schools, ctx.years, works(ctx), params)
     actions = actions_by_file(planted)
 
-    codes = schools["school_code"].tolist()
-    names = schools["school_name"].tolist()
-    muns = schools["municipality_name"].tolist()
     leniency = schools["leniency"].to_numpy()
     growth = schools["true_va"].to_numpy()
     jobs: list[FileJob] = []
@@ -169,9 +166,11 @@ def generate(ctx: DemoContext) -> list[Path]:
                 thresholds=scale.thresholds,
                 blueprint=bp,
                 params=params,
-                school_codes=codes,
-                school_names=names,
-                municipality_names=muns,
+                # codes and names as the registry had them that year (mergers, reforms)
+                school_codes=ctx.labels(year)["school_code"].tolist(),
+                school_names=ctx.labels(year)["school_name"].tolist(),
+                municipality_names=ctx.labels(year)["municipality_name"].tolist(),
+                participant_prefix=ctx.labels(year)["participant_prefix"].tolist(),
                 school_mean=means.mean[(year, subject)],
                 leniency=leniency,
                 roster=roster_for_subject(rosters[(year, grade)], subject),
