@@ -8,6 +8,7 @@ proves nothing was lost: accepted + rejected = read, per file.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from soko.readers.delimited import read_delimited
 from soko.readers.grid import read_grid
 from soko.readers.problems import FileProblem, Problem
 from soko.registry import discover
-from soko.schema import typed
+from soko.schema import TableWriter, typed
 
 KINDS = ("registry", "context")
 REJECTED_DIR = "rejected"
@@ -144,6 +145,17 @@ def write_rejected(reports: list[FileReport], processed: Path) -> None:
         pd.DataFrame(rows).to_csv(rej / "problems.csv", index=False, encoding="utf-8-sig", sep=";")
 
 
+def write_table(
+    processed: Path, name: str, parts: list[pd.DataFrame], schema: Mapping[str, str]
+) -> int:
+    """Write a canonical table part by part, each part released once written (the memory of
+    one row group, not of the table); the number of rows written."""
+    with TableWriter(processed / f"{name}.parquet", name, schema) as writer:
+        while parts:
+            writer.append(parts.pop(0))
+    return writer.rows
+
+
 def ingest(raw: Path, processed: Path) -> IngestReport:
     report = IngestReport()
     processed.mkdir(parents=True, exist_ok=True)
@@ -155,19 +167,18 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     )
     report.files += reps
 
-    outputs = {
-        "schools": schools,
-        "school_context": ctx,
-    }
+    for name, df in (("schools", schools), ("school_context", ctx)):
+        df.to_parquet(processed / f"{name}.parquet", index=False)
+        report.tables[name] = len(df)
     for proc in discover():
         ing = proc.ingester
         result = ing.run(find_files(raw, ing.folder, ing.patterns), raw, schools)
         report.files += result.reports
         for name in proc.schemas:
-            outputs[name] = typed(name, result.tables.get(name, []), proc.schemas[name])
-    for name, df in outputs.items():
-        df.to_parquet(processed / f"{name}.parquet", index=False)
-        report.tables[name] = len(df)
+            report.tables[name] = write_table(
+                processed, name, result.tables.pop(name, []), proc.schemas[name]
+            )
+        del result  # a procedure's canonical parts go before the next one is read
     write_rejected(report.files, processed)
     (processed / REPORT_FILE).write_text(
         json.dumps(
@@ -255,8 +266,7 @@ def validate_file(path: Path, kind: str | None, raw: Path, processed: Path) -> F
             None,
             None,
             "kind_known",
-            "не удалось определить вид файла; укажите --kind "
-            + "|".join([*KINDS, *procedures]),
+            "не удалось определить вид файла; укажите --kind " + "|".join([*KINDS, *procedures]),
         )
     )
     return rep

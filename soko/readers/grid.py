@@ -5,6 +5,7 @@ Readers of every format start here, so a cell's text is the same whatever the pr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -29,4 +30,12 @@ def read_grid(path: Path) -> list[list[str]]:
         raise FileProblem(
             path, "file_readable", f"файл не читается как книга Excel ({type(exc).__name__}: {exc})"
         ) from exc
-    return [[_cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+    return _text_rows(sheet.iter_rows())
+
+
+def _text_rows(rows: Iterable[list[object]]) -> list[list[str]]:
+    """Rows of cells as text, row by row (the sheet's Python values are never all held at
+    once) and each distinct text kept once: a region's workbook repeats its municipality,
+    school and scores on every row, and one string object per cell was most of its size."""
+    seen: dict[str, str] = {}
+    return [[seen.setdefault(s, s) for s in map(_cell_text, row)] for row in rows]
