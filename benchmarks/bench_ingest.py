@@ -14,11 +14,18 @@ Two child processes, so the figures are the ingest's own and not this script's:
    Stages are found by wrapping the functions that do them wherever soko imported them, so
    the benchmark needs no hooks in soko itself. Sampling costs a few per cent of time.
 
-Measured on the project machine (2 cores, 24 GB; ``nice -n 10``, other work running):
+Measured on the project machine (2 cores, 24 GB; ``nice -n 10`` with other people's work
+running, so times are high and vary), region size: 123 files, 2 277 331 rows read:
 
-| size | files | rows read | ingest time | peak memory |
-|---|---|---|---|---|
-| region, before issue 11 | see README («Скорость») | | | |
+| ingest | time | peak RSS |
+|---|---|---|
+| before issue 11 (main at 7b73326) | 480 s | 7 043 MB |
+| compact parts, tables written part by part, contracts in batches | 570 s | 4 961 MB |
+| the above with ВПР ingested one work at a time (the combining branch) | 1 159 s | 1 847 MB |
+
+The profile before per-work ingest: reading 1.96 GB, staging 1.97 GB, contracts 4.2 GB,
+canonical tables 5.0 GB, writing parquet 2.35 GB (peak RSS reached within each stage).
+The ``large`` size: see README.
 """
 
 from __future__ import annotations
