@@ -23,6 +23,7 @@ from soko.demo.registry import build_schools
 from soko.formats.fisoko_workbook import WORKBOOK_SCHEMAS
 from soko.formats.fisoko_workbook.reader import read_vpr_workbook
 from soko.formats.fisoko_workbook.staging import vpr_task_staging
+from soko.formats.replicate_study.demo import PisaDemoParams
 from soko.pipeline.ingest import ingest
 from soko.schema import TableParts, TableWriter, typed
 from tests.fisoko_files import good_row, write_registry, write_vpr
@@ -204,3 +205,4 @@ def test_large_size_fits_the_region_config() -> None:
     assert schools["municipality_code"].nunique() == large.n_municipalities
     args = parser().parse_args(["demo", "--size", "large"])
     assert args.size == "large"
+    assert set(PisaDemoParams().target_schools) == set(SIZES)  # every generator knows the size
