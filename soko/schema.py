@@ -80,12 +80,15 @@ class TableParts(list):  # type: ignore[type-arg]
 
 
 def compact(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns whose values repeat (at least two rows per distinct value) as categoricals."""
+    """Text columns whose values repeat (at least two rows per distinct value) as categoricals,
+    integer columns (year, grade, row numbers) in the smallest integer type that holds them."""
     out = {}
     for col in frame.columns:
         s = frame[col]
         if isinstance(s.dtype, pd.StringDtype) and len(s) and s.nunique() * 2 <= len(s):
             s = s.astype("category")
+        elif s.dtype == "int64" and len(s):
+            s = pd.to_numeric(s, downcast="integer")
         out[col] = s
     return pd.DataFrame(out, index=frame.index)
 

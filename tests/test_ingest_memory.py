@@ -151,6 +151,7 @@ def test_compact_parts_hold_categories_and_give_the_same_table() -> None:
     for f in frames:
         parts.append(f)
     assert isinstance(parts[0]["task"].dtype, pd.CategoricalDtype)
+    assert parts[0]["year"].dtype == "int16"  # back to int64 when written
     assert not isinstance(parts[0]["participant_code"].dtype, pd.CategoricalDtype)  # unique
     assert parts[0].memory_usage(deep=True).sum() < frames[0].memory_usage(deep=True).sum()
     pd.testing.assert_frame_equal(
