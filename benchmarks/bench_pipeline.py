@@ -26,7 +26,7 @@ def _peak_mb() -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--size", default="small", choices=["small", "demo", "region"])
+    ap.add_argument("--size", default="small", choices=["small", "demo", "region", "large"])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep", default=None, help="work folder to keep (default: a temp folder)")
     args = ap.parse_args()

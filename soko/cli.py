@@ -14,6 +14,7 @@ from soko.cli_support import (
     missing_raw_message,
     say,
 )
+from soko.demo import SIZES
 from soko.paths import processed_dir, project_root, raw_dir
 from soko.pipeline.analytic_base import build_analytic_base
 from soko.pipeline.demo import generate_demo
@@ -85,7 +86,7 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="сгенерировать демонстрационный регион")
     d.add_argument("--out", default=str(raw_dir()), help="папка для сырых файлов (data/raw)")
     d.add_argument("--seed", type=int, default=20260415)
-    d.add_argument("--size", choices=["small", "demo", "region"], default="demo")
+    d.add_argument("--size", choices=list(SIZES), default="demo")
     d.add_argument("--truth", default=None, help="куда записать истинные параметры (data/truth)")
     d.set_defaults(func=_cmd_demo)
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from soko.readers.sheets import read_sheets
 
 from soko.config import region
 from soko.paths import config_dir
 from soko.pipeline import derived as derived_module
+from soko.readers.sheets import read_sheets
 from soko.school_registry import (
     as_of,
     at_year,

@@ -22,6 +22,13 @@ from soko.readers.problems import Problem
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+# Rows validated in one great-expectations call. GX builds a boolean mask, the failing values
+# and their indices per expectation over the whole frame it is given, so a region's task
+# scores in one call took gigabytes; in batches memory is that of one batch, and the fixed
+# cost per call (about half a second) stays small against a million rows.
+BATCH_ROWS = 1_000_000
+
+
 class ContractError(RuntimeError):
     """An expectation itself broke (a bug in the contract or in staging), not the data."""
 
@@ -70,20 +77,53 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _cross_row(kind: str, directory: Path) -> bool:
+    """Does the suite have a rule about several rows at once (uniqueness)? Such a suite must
+    see the whole frame, so it is never split."""
+    spec = suite_definition(kind, directory)
+    return any("unique" in e["type"] for e in spec["expectations"])
+
+
 def validate_frame(
     kind: str,
     frame: pd.DataFrame,
     file: str | None,
     parameters: dict[str, Any] | None = None,
     directory: Path | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> list[Problem]:
     """Validate a staging frame; return one Problem per failure.
 
     The frame must have ``source_row``; with ``file=None`` it must also have ``source_file``,
     so that many files can be checked in one pass (GX has a fixed cost per validation of
-    about half a second, whatever the size of the frame).
+    about half a second, whatever the size of the frame). A frame longer than
+    ``batch_rows`` is checked in slices of rows when every rule of the suite is about one row
+    (a uniqueness rule needs the whole frame); a table-level problem found in several slices
+    is reported once.
     """
-    suite = _suite(kind, (directory or expectations_dir()).resolve())
+    where = (directory or expectations_dir()).resolve()
+    if len(frame) <= batch_rows or _cross_row(kind, where):
+        return _validate(kind, frame, file, parameters, where)
+    problems: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for start in range(0, len(frame), batch_rows):
+        for p in _validate(kind, frame.iloc[start : start + batch_rows], file, parameters, where):
+            if p.row is None:
+                if (p.file, p.rule) in seen:
+                    continue
+                seen.add((p.file, p.rule))
+            problems.append(p)
+    return sorted(problems, key=lambda p: (p.file, p.row or 0, p.rule))
+
+
+def _validate(
+    kind: str,
+    frame: pd.DataFrame,
+    file: str | None,
+    parameters: dict[str, Any] | None,
+    directory: Path,
+) -> list[Problem]:
+    suite = _suite(kind, directory)
     frame = frame.reset_index(drop=True)
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(

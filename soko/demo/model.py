@@ -60,6 +60,9 @@ SIZES: dict[str, SizeProfile] = {
     "small": SizeProfile("small", 3, 15, 0.15, 1),
     "demo": SizeProfile("demo", 12, 150, 0.35, 3),
     "region": SizeProfile("region", 22, 500, 1.25, 6),
+    # about 3 × region (a large region or a federal centre's test): 66 municipalities, 9 of
+    # them cities as in region, so the urban share and the students per school stay alike
+    "large": SizeProfile("large", 65, 1500, 1.25, 18),
 }
 
 

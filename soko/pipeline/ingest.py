@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from soko.config import region
 from soko.contracts.registry_periods import period_problems
@@ -40,7 +38,7 @@ from soko.readers.delimited import read_delimited
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.sheets import TABLE_EXTENSIONS, TABLE_PATTERNS, read_sheets
 from soko.registry import discover
-from soko.schema import KEYS, typed
+from soko.schema import KEYS, TableWriter, typed
 from soko.school_registry import STATUSES, today
 
 KINDS = ("registry", "context")
@@ -232,47 +230,6 @@ def ingest_context(
 ROW_GROUP_ROWS = 200_000
 
 
-def write_table(
-    processed: Path,
-    name: str,
-    parts: list[pd.DataFrame],
-    schema: Mapping[str, str] | None = None,
-) -> int:
-    """Write canonical table ``name`` to ``processed/<name>.parquet`` part by part
-    (pyarrow ``ParquetWriter``), with its canonical dtypes; return the rows written.
-
-    ``parts`` is emptied as it is written, so a part's memory is released once it is in the
-    file and the whole table is never concatenated. The same parts in the same order give
-    the same bytes. The interface the ingest of every kind (and a streaming producer that
-    hands over its parts as it goes) writes through."""
-    empty = typed(name, [], schema)
-    arrow_schema = pa.Schema.from_pandas(empty, preserve_index=False)
-    rows = 0
-    with pq.ParquetWriter(processed / f"{name}.parquet", arrow_schema) as writer:
-        pending: list[pd.DataFrame] = []
-        size = 0
-
-        def flush() -> None:
-            frame = typed(name, pending, schema)
-            writer.write_table(pa.Table.from_pandas(frame, arrow_schema, preserve_index=False))
-            pending.clear()
-
-        parts.reverse()  # pop from the end, in the original order
-        while parts:
-            part = parts.pop()
-            if part.empty:
-                continue
-            pending.append(part)
-            size += len(part)
-            rows += len(part)
-            if size >= ROW_GROUP_ROWS:
-                flush()
-                size = 0
-        if pending or not rows:
-            flush()
-    return rows
-
-
 def write_rejected(reports: list[FileReport], processed: Path) -> None:
     """One CSV of problems for the whole run (Excel-friendly UTF-8 with BOM)."""
     rej = processed / REJECTED_DIR
@@ -293,6 +250,22 @@ def write_rejected(reports: list[FileReport], processed: Path) -> None:
     ]
     if rows:
         pd.DataFrame(rows).to_csv(rej / "problems.csv", index=False, encoding="utf-8-sig", sep=";")
+
+
+def write_table(
+    processed: Path,
+    name: str,
+    parts: list[pd.DataFrame],
+    schema: Mapping[str, str] | None = None,
+) -> int:
+    """Write a canonical table part by part, each part released once written (the memory of
+    one row group, not of the table); the number of rows written. The same parts in the same
+    order give the same bytes. The interface the ingest of every kind writes through."""
+    path = processed / f"{name}.parquet"
+    with TableWriter(path, name, schema, group_rows=ROW_GROUP_ROWS) as writer:
+        while parts:
+            writer.append(parts.pop(0))
+    return writer.rows
 
 
 def ingest(raw: Path, processed: Path) -> IngestReport:

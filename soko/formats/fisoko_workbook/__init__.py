@@ -19,6 +19,7 @@ from soko.formats.fisoko_workbook.ingest import VprTables, ingest_vpr
 from soko.formats.fisoko_workbook.layout import layout_for
 from soko.procedure import DemoContext, Ingester, IngestResult, Procedure
 from soko.readers.sheets import TABLE_PATTERNS
+from soko.schema import TableParts
 from soko.unified import vpr_unified
 
 __all__ = ["WORKBOOK_SCHEMAS", "layout_for", "table_name", "workbook_procedure"]
@@ -62,7 +63,14 @@ WORKBOOK_SCHEMAS: dict[str, dict[str, str]] = {
 
 
 def _ingest(code: str, paths: list[Path], raw: Path, schools: pd.DataFrame) -> IngestResult:
-    tables = VprTables()
+    # parts held compact until ingest writes them (a region's task scores are tens of millions
+    # of rows)
+    def parts(table: str) -> TableParts:
+        return TableParts(table_name(code, table), WORKBOOK_SCHEMAS[table])
+
+    tables = VprTables(
+        results=parts("vpr_results"), task_scores=parts("vpr_task_scores"), tasks=parts("vpr_tasks")
+    )
     reports = ingest_vpr(paths, raw, schools, tables, layout_for(code))
     return IngestResult(
         tables={

@@ -36,8 +36,8 @@ class PisaDemoParams:
     every_n_years: int = 2  # the study runs in the first demo year and every second after
     cluster_size: int = 35  # students sampled per school (all when fewer)
     target_schools: dict[str, int] = field(
-        default_factory=lambda: {"small": 8, "demo": 50, "region": 120}
-    )
+        default_factory=lambda: {"small": 8, "demo": 50, "region": 120, "large": 240}
+    )  # one per demo size (soko.demo.SIZES)
     absent_share: float = 0.08
     escs_missing_share: float = 0.02
     scale_sd: float = 95.0  # PISA points per ability SD
