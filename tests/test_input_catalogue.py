@@ -37,3 +37,13 @@ def test_case(case: Case, tmp_path: Path) -> None:
 def test_case_ids_are_unique() -> None:
     ids = [c.id for c in CASES]
     assert len(ids) == len(set(ids)), "case ids repeat"
+
+
+MIN_CASES = 40
+# every kind of file a region sends (issue 11 point 8)
+KINDS = {"vpr", "niko", "rpr", "oge", "ege", "gve", "pisa", "survey", "registry", "context"}
+
+
+def test_catalogue_covers_every_kind() -> None:
+    assert len(CASES) >= MIN_CASES, f"{len(CASES)} cases; issue 11 asks for at least {MIN_CASES}"
+    assert {c.kind for c in CASES} >= KINDS, KINDS - {c.kind for c in CASES}

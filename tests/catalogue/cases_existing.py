@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.catalogue.framework import Case, Expect
 from tests.fisoko_files import MUN1, REGISTRY_HEADER, good_row, write_vpr
 from tests.gia_files import EGE_HEADER, ege_row, oge_row, write_csv, write_xlsx
+from tests.test_niko_rpr import niko_row, rpr_row, write_niko, write_rpr
 from tests.test_pisa_contract import good_row as pisa_row
 from tests.test_pisa_contract import write as write_pisa
 
@@ -172,5 +173,47 @@ CASES = [
         _pisa(pisa_row("1"), pisa_row("2", ESCS="0.5")),
         problems=(Expect("pisa/2026/u.csv", "decimal_comma", 3, "ESCS"),),
         accepted={"pisa/2026/u.csv": 1},
+    ),
+]
+
+
+def _niko(raw: Path) -> None:
+    write_niko(raw, [niko_row("10001"), niko_row("10002", scores=(4, 3, 3, 9))])
+
+
+def _rpr(raw: Path) -> None:
+    write_rpr(raw, [rpr_row("1000000001"), rpr_row("1000000002", school="edu999999")])
+
+
+def _gve_given_oge(raw: Path) -> None:
+    """An ОГЭ protocol saved in the ГВЭ folder: its subject code is not a ГВЭ subject."""
+    write_csv(raw / "gia" / "gve" / "2026" / "p.csv", [oge_row(0)])
+
+
+CASES += [
+    Case(
+        "niko-task-over-max",
+        "niko",
+        _niko,
+        problems=(Expect("niko/2024/a.xlsx", "task_score_within_max", 9, "4 (6б)"),),
+        accepted={"niko/2024/a.xlsx": 1},
+        tables={"niko_results": 1},
+        exact=False,  # the row's sum and mark are wrong too
+    ),
+    Case(
+        "rpr-unknown-school",
+        "rpr",
+        _rpr,
+        problems=(Expect("rpr/2026/a.xlsx", "school_code_known", 9, "Код ОО"),),
+        accepted={"rpr/2026/a.xlsx": 1},
+        tables={"rpr_results": 1},
+    ),
+    Case(
+        "gve-oge-protocol-in-gve-folder",
+        "gve",
+        _gve_given_oge,
+        problems=(Expect("gia/gve/2026/p.csv", "subject_known", 2, "Код предмета", ("ГВЭ",)),),
+        accepted={"gia/gve/2026/p.csv": 0},
+        exact=False,
     ),
 ]
