@@ -278,7 +278,8 @@ def ingest(raw: Path, processed: Path) -> IngestReport:
     report.files += reps
     found = find_files(raw, "context", TABLE_PATTERNS)
     taken += found
-    ctx, reps = ingest_context(found, raw, schools["school_code"].tolist())
+    # a school merged or closed since still has its earlier years' context
+    ctx, reps = ingest_context(found, raw, periods["school_code"].unique().tolist())
     report.files += reps
 
     report.tables["schools"] = write_table(processed, "schools", [schools])
