@@ -15,24 +15,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+# A school as the registry describes it: today's ``schools`` and each of its periods alike.
+SCHOOL_COLUMNS: dict[str, str] = {
+    "school_code": "string",
+    "school_name": "string",
+    "municipality_code": "string",
+    "municipality_name": "string",
+    "kind": "string",
+    "locality": "string",
+}
 SCHEMAS: dict[str, dict[str, str]] = {
-    "schools": {
-        "school_code": "string",
-        "school_name": "string",
-        "municipality_code": "string",
-        "municipality_name": "string",
-        "kind": "string",
-        "locality": "string",
-    },
+    "schools": dict(SCHOOL_COLUMNS),
     # the registry with history: one row per school per period (years, NA = unbounded);
     # ``schools`` is its open-ended rows (soko.school_registry)
     "school_periods": {
-        "school_code": "string",
-        "school_name": "string",
-        "municipality_code": "string",
-        "municipality_name": "string",
-        "kind": "string",
-        "locality": "string",
+        **SCHOOL_COLUMNS,
         "valid_from": "Int64",
         "valid_to": "Int64",
         "status": "string",

@@ -21,15 +21,9 @@ from functools import cache
 import pandas as pd
 
 from soko.config import RegionConfig, region
+from soko.schema import SCHEMAS
 
-SCHOOL_COLUMNS = (
-    "school_code",
-    "school_name",
-    "municipality_code",
-    "municipality_name",
-    "kind",
-    "locality",
-)
+SCHOOL_COLUMNS = tuple(SCHEMAS["schools"])
 PERIOD_COLUMNS = ("valid_from", "valid_to", "status", "successor_code")
 
 # the «Статус» of a period says how the period ended (blank: it has not ended)
