@@ -15,7 +15,7 @@ from soko.paths import config_dir
 from soko.settings import load_checked, schema_for
 from soko.settings.loading import load_checked_path, read_raw
 from soko.settings.region import Comparison as ComparisonEntry
-from soko.settings.region import RegionFile
+from soko.settings.region import Municipality, RegionFile
 from soko.settings.scales import VprScalesFile
 from soko.settings.thresholds import ThresholdsFile
 
@@ -59,7 +59,7 @@ class RegionConfig:
     school_kinds: tuple[str, ...] = ("СОШ", "ООШ", "Лицей", "Гимназия")
     localities: tuple[str, ...] = ("Город", "Село")
     # every period of every municipality, former ones included: (code, name, from, to, successor)
-    municipality_periods: tuple[MunicipalityPeriod, ...] = ()
+    municipality_periods: tuple[Municipality, ...] = ()
     boundaries: str = "today"  # dynamics and value added: "today" or "year"
 
     def municipality_name(self, code: str) -> str:
@@ -91,20 +91,6 @@ class RegionConfig:
         return out
 
 
-@dataclass(frozen=True)
-class MunicipalityPeriod:
-    code: str
-    name: str
-    valid_from: int | None = None
-    valid_to: int | None = None
-    successor: str | None = None
-
-    def covers(self, year: int) -> bool:
-        return (self.valid_from is None or self.valid_from <= year) and (
-            self.valid_to is None or year <= self.valid_to
-        )
-
-
 @lru_cache(maxsize=8)
 def _region(directory: Path) -> RegionConfig:
     cfg = load_checked("region.yml", RegionFile, directory)
@@ -116,10 +102,7 @@ def _region(directory: Path) -> RegionConfig:
         municipalities={m.code: m.name for m in cfg.municipalities if m.valid_to is None},
         school_kinds=tuple(cfg.school_kinds),
         localities=tuple(cfg.localities),
-        municipality_periods=tuple(
-            MunicipalityPeriod(m.code, m.name, m.valid_from, m.valid_to, m.successor)
-            for m in cfg.municipalities
-        ),
+        municipality_periods=tuple(cfg.municipalities),
         boundaries=cfg.boundaries,
     )
 
