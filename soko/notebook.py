@@ -20,6 +20,7 @@ from soko.formats.fisoko_workbook import layout_for
 from soko.page import (
     Context,
     core,
+    download_link,
     first_municipality,
     labelled_table,
     load,
@@ -32,6 +33,7 @@ from soko.page import (
     show_html,
     show_labelled,
     show_matrix,
+    show_source_table,
     unit_rows,
 )
 from soko.paths import processed_dir as default_processed
@@ -44,6 +46,7 @@ __all__ = [
     "context",
     "core",
     "derive",
+    "download_link",
     "first_municipality",
     "labelled_table",
     "load",
@@ -58,6 +61,7 @@ __all__ = [
     "show_html",
     "show_labelled",
     "show_matrix",
+    "show_source_table",
     "sql",
     "unit_rows",
 ]

@@ -8,6 +8,8 @@ work's scale, SQL over the analytic base); procedure page modules import this mo
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -229,3 +231,35 @@ def show_labelled(
     digits: int = 1,
 ) -> None:
     show_html(labelled_table(table, columns, keep=keep, digits=digits))
+
+
+def download_link(table: pd.DataFrame, filename: str, label: str = "Скачать таблицу (CSV)") -> str:
+    """An ``<a download>`` link carrying ``table`` as CSV inside the page itself.
+
+    The compendium is read from ``file://`` and mailed around as single files, so a download
+    cannot point at a server: the data travels in a ``data:`` URI. UTF-8 with a BOM and
+    ``;`` as the separator, because that is what Russian-locale Excel opens correctly on a
+    double click. Show only what the page shows: pass the already suppressed table.
+    """
+    text = table.to_csv(index=False, sep=";", lineterminator="\r\n")
+    payload = base64.b64encode(("\ufeff" + text).encode("utf-8")).decode("ascii")
+    name = html.escape(filename, quote=True)
+    return (
+        f'<a class="soko-download" download="{name}" '
+        f'href="data:text/csv;charset=utf-8;base64,{payload}">{html.escape(label)}</a>'
+    )
+
+
+def show_source_table(
+    table: pd.DataFrame,
+    columns: Mapping[str, str],
+    filename: str,
+    *,
+    keep: Iterable[str] = (),
+    digits: int = 1,
+) -> None:
+    """The table under a chart: the figures it draws, with their indicator and source, and a
+    link to download exactly what is shown (suppressed and labelled as on the page)."""
+    shown = labelled_table(table, columns, keep=keep, digits=digits)
+    show_html(shown)
+    display(HTML(download_link(shown, filename)))
