@@ -24,9 +24,12 @@ from soko.forms import (
     Row,
     SheetSpec,
     check_cell,
+    folder_year,
     header_row,
     read_form,
+    read_forms,
     rule_text,
+    stated_year,
     validate_forms,
     write_form,
 )
@@ -460,3 +463,33 @@ def test_soko_forms_writes_each_procedures_forms_per_municipality(
     assert [w.path.name for w in one] == [f"test_2027_{codes[0]}.xlsx"]
     with pytest.raises(forms_pipeline.UnknownMunicipality, match="«99»"):
         blank_forms(2027, tmp_path, "99")
+
+
+def test_a_folder_of_forms_reads_each_against_its_years_spec(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    good = _write(raw / "kind" / "2027", name="a.xlsx")
+    loose = _write(raw / "kind", name="b.xlsx")  # not in a year's folder: its own year
+    wrong = _write(raw / "kind" / "2026", name="c.xlsx")  # a 2027 form in the 2026 folder
+    (raw / "kind" / "d.xlsx").write_bytes(b"")
+    odd = write_ods(raw / "kind" / "e.ods", [("Лист1", [["a"], [1]])])
+    years: list[int] = []
+
+    def spec_for(year: int) -> FormSpec:
+        years.append(year)
+        return spec()
+
+    paths = [good, loose, wrong, raw / "kind" / "d.xlsx", odd]
+    reads = read_forms(paths, raw, spec_for, lambda year: {"municipality_code": ["01", "02"]})
+    assert [r.file for r in reads] == [
+        "kind/2027/a.xlsx",
+        "kind/b.xlsx",
+        "kind/2026/c.xlsx",
+        "kind/d.xlsx",
+        "kind/e.ods",
+    ]
+    assert years == [2027, 2027, 2026]
+    assert reads[0].problems == [] and reads[1].problems == []
+    assert [p.rule for p in reads[2].problems] == ["form_identity"] and reads[2].whole_file
+    assert [p.rule for p in reads[3].problems] == ["file_not_empty"]
+    assert [p.rule for p in reads[4].problems] == ["form_year"]
+    assert folder_year(good, raw) == 2027 and stated_year(loose) == 2027

@@ -7,7 +7,14 @@ them.
 """
 
 from soko.forms.cells import Checked, check_cell, rule_text
-from soko.forms.reader import FormRead, read_form, validate_forms
+from soko.forms.reader import (
+    FormRead,
+    folder_year,
+    read_form,
+    read_forms,
+    stated_year,
+    validate_forms,
+)
 from soko.forms.spec import (
     INSTRUCTION_SHEET,
     MUNICIPALITY_CODE,
@@ -38,9 +45,12 @@ __all__ = [
     "Row",
     "SheetSpec",
     "check_cell",
+    "folder_year",
     "header_row",
     "read_form",
+    "read_forms",
     "rule_text",
+    "stated_year",
     "validate_forms",
     "write_form",
 ]

@@ -17,7 +17,7 @@ great-expectations contract with :func:`validate_forms`, for what the cell rules
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from soko.contracts.suites import validate_frame
-from soko.file_report import FileReport
+from soko.file_report import FileReport, display_name
 from soko.forms.cells import Checked, cell_value_text, check_cell
 from soko.forms.spec import Column, FormSpec, Row, SheetSpec
 from soko.readers.problems import FileProblem, Problem
@@ -452,6 +452,86 @@ def read_form(
     for s in present:
         _read_sheet(read, s, by_name[_norm(s.name)], expected_identity or {})
     return read
+
+
+# --- a folder of forms -----------------------------------------------------------------------
+
+_YEAR = re.compile(r"(19|20)\d\d")
+_NO_SPEC = FormSpec("unknown", "форма", ())
+
+
+def folder_year(path: Path, raw: Path) -> int | None:
+    """The year of the folder a form lies in (``data/raw/<kind>/<year>/…``), if any."""
+    try:
+        parts = Path(path).resolve().relative_to(Path(raw).resolve()).parts[:-1]
+    except ValueError:
+        parts = Path(path).parts[:-1]
+    years = [int(p) for p in parts if _YEAR.fullmatch(p)]
+    return years[-1] if years else None
+
+
+def stated_year(path: Path, label: str = "Год") -> int | None:
+    """The year a form states on its sheets (the identity row ``label``), None when it states
+    none or cannot be read (the reader then says why)."""
+    try:
+        sheets = read_sheets(Path(path))
+    except FileProblem:
+        return None
+    for sheet in sheets:
+        for cells in sheet.rows[:_HEADER_SCAN]:
+            if len(cells) > 1 and _norm(cells[0]) == _norm(label) and _YEAR.fullmatch(cells[1]):
+                return int(cells[1])
+    return None
+
+
+def read_forms(
+    paths: list[Path],
+    raw: Path,
+    spec_for: Callable[[int], FormSpec],
+    expected_for: Callable[[int], Mapping[str, str | Collection[str]]] | None = None,
+) -> list[FormRead]:
+    """Read every form of a procedure's folder, in ``paths`` order.
+
+    The year comes from the folder (``data/raw/<kind>/<year>/``), else from the form itself;
+    the spec and the expected identity are built for it (``expected_for(year)``: e.g. the
+    municipalities of that year); a form in a year's folder must state that year. A form
+    whose year cannot be told is one problem, nothing accepted.
+    """
+    reads = []
+    for path in paths:
+        display = display_name(path, raw)
+        year = folder_year(path, raw)
+        expected: dict[str, str | Collection[str]] = {}
+        if year is None:
+            year = stated_year(path)
+        else:
+            expected["year"] = str(year)
+        if year is None:
+            read = FormRead(display, _NO_SPEC)
+            try:
+                read_sheets(Path(path))
+            except FileProblem as exc:  # unreadable: that is what the user is told
+                read.reject_file(
+                    Problem(display, None, None, exc.problem.rule, exc.problem.message)
+                )
+            else:
+                read.reject_file(
+                    Problem(
+                        display,
+                        None,
+                        None,
+                        "form_year",
+                        "не удалось определить год формы: положите файл в папку года "
+                        "(data/raw/<вид формы>/<год>/) или верните строку «Год» над таблицей",
+                    )
+                )
+            reads.append(read)
+            continue
+        spec = spec_for(year)
+        if expected_for is not None:
+            expected = {**expected_for(year), **expected}
+        reads.append(read_form(path, spec, display, expected))
+    return reads
 
 
 # --- contracts over the canonical rows ------------------------------------------------------
