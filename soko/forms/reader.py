@@ -246,7 +246,9 @@ def _typed(frame: pd.DataFrame, sheet: SheetSpec) -> pd.DataFrame:
 def _read_sheet(read: FormRead, spec: SheetSpec, sheet: Sheet, expected: Mapping) -> None:
     rows = sheet.rows
     header = _find_header(rows, spec)
-    if header is None:
+    if header is None:  # its filled rows are counted read and rejected, not lost
+        below = rows[1 + len(read.spec.identity) :]
+        read.unread_rows += sum(1 for cells in below if any(c.strip() for c in cells))
         read.problems.append(
             Problem(
                 read.file,
@@ -255,7 +257,7 @@ def _read_sheet(read: FormRead, spec: SheetSpec, sheet: Sheet, expected: Mapping
                 "form_header",
                 f"лист «{spec.name}»: не найдена строка заголовков таблицы ("
                 + _listed([c.header for c in spec.columns])
-                + "); верните заголовки, как в бланке",
+                + "); строки листа не прочитаны: верните заголовки, как в бланке",
             )
         )
         return

@@ -51,49 +51,43 @@ def _float(value: object) -> float:
 def _staged(read: FormRead) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The form's accepted rows as staging frames of both tables (``sheet``, ``row`` kept)."""
     settings = mechanism_settings()
-    year = int(read.identity["year"])
-    municipality = read.identity["municipality_code"]
-    values, stages = [], []
-    for code in read.frames:
-        rows = read.accepted(code)
-        if rows.empty:
-            continue
-        by_key = {stage_key(s, settings, code): s for s in STAGES}
-        ind = rows[rows["part"] == PART_INDICATOR]
-        values.append(
-            pd.DataFrame(
-                {
-                    "sheet": ind["sheet"].to_numpy(),
-                    "row": ind["row"].to_numpy(),
-                    "year": year,
-                    "municipality_code": municipality,
-                    "direction": code,
-                    "indicator": ind["code"].astype("string").to_numpy(),
-                    "value": [_float(v) for v in ind["value"]],
-                    "comment": ind["note"].astype("string").to_numpy(),
-                }
-            )
-        )
-        st = rows[rows["part"] == PART_STAGE]
-        stages.append(
-            pd.DataFrame(
-                {
-                    "sheet": st["sheet"].to_numpy(),
-                    "row": st["row"].to_numpy(),
-                    "year": year,
-                    "municipality_code": municipality,
-                    "direction": code,
-                    "stage": [by_key.get(str(k), str(k)) for k in st["code"]],
-                    "done": [bool(v) for v in st["value"]],
-                    "document": st["note"].astype("string").to_numpy(),
-                }
-            )
-        )
-    empty = {n: pd.DataFrame(columns=[*_WHERE, *s]) for n, s in SCHEMAS.items()}
-    return (
-        pd.concat(values, ignore_index=True) if values else empty["mechanism_values"],
-        pd.concat(stages, ignore_index=True) if stages else empty["mechanism_stages"],
+    accepted = [f for f in (read.accepted(code) for code in read.frames) if not f.empty]
+    if not accepted:  # no sheet could be read (each one named in the report)
+        return tuple(pd.DataFrame(columns=[*_WHERE, *s]) for s in SCHEMAS.values())
+    rows = pd.concat(accepted, ignore_index=True)
+    rows = rows.astype({"sheet": "string", "code": "string", "note": "string"})
+    stage_of = {(d, stage_key(s, settings, d)): s for d in settings.directions for s in STAGES}
+    where = {
+        "year": int(read.identity["year"]),
+        "municipality_code": read.identity["municipality_code"],
+    }
+    ind = rows[(rows["part"] == PART_INDICATOR).to_numpy(dtype=bool)]
+    st = rows[(rows["part"] == PART_STAGE).to_numpy(dtype=bool)]
+    values = pd.DataFrame(
+        {
+            "sheet": ind["sheet"],
+            "row": ind["row"],
+            **where,
+            "direction": ind["sheet"],
+            "indicator": ind["code"],
+            "value": [_float(v) for v in ind["value"]],
+            "comment": ind["note"],
+        }
     )
+    stages = pd.DataFrame(
+        {
+            "sheet": st["sheet"],
+            "row": st["row"],
+            **where,
+            "direction": st["sheet"],
+            "stage": [
+                stage_of.get((d, k), k) for d, k in zip(st["sheet"], st["code"], strict=True)
+            ],
+            "done": [bool(v) for v in st["value"]],
+            "document": st["note"],
+        }
+    )
+    return values.reset_index(drop=True), stages.reset_index(drop=True)
 
 
 def _canonical(parts: list[pd.DataFrame], table: str) -> pd.DataFrame:
