@@ -20,6 +20,11 @@ from soko.procedures.mechanisms.form import PART_INDICATOR, PART_STAGE, mechanis
 from soko.procedures.mechanisms.settings import STAGES, mechanism_settings
 
 KIND = "mechanisms"
+# The contracts' keys (rules mechanism_value_unique, mechanism_stage_unique): one value per
+# indicator and one answer per stage of a direction, per municipality and year — the keys
+# the scores join on. A municipality's form sent twice breaks them.
+VALUE_KEY: tuple[str, ...] = ("year", "municipality_code", "direction", "indicator")
+STAGE_KEY: tuple[str, ...] = ("year", "municipality_code", "direction", "stage")
 SCHEMAS: dict[str, dict[str, str]] = {
     "mechanism_values": {
         "year": "int64",
