@@ -304,7 +304,7 @@ def test_a_sheet_from_another_form_is_rejected_alone(tmp_path: Path) -> None:
 def test_a_missing_sheet_and_a_deleted_row_are_named(tmp_path: Path) -> None:
     path = _write(tmp_path)
     book = openpyxl.load_workbook(path)
-    del book["Школы"]
+    book["Школы"].title = "Школы района"  # renamed: not the blank's sheet any more
     book["1.1 Качество подготовки"].delete_rows(TOP + 1)
     book.save(path)
     read = read_form(path, spec(), "f.xlsx")
@@ -312,7 +312,9 @@ def test_a_missing_sheet_and_a_deleted_row_are_named(tmp_path: Path) -> None:
         (None, None, "form_sheet"),
         (None, "Код", "form_rows"),
     ]
-    assert "«Школы»" in read.problems[0].message and "«1.1.2»" in read.problems[1].message
+    assert "нет листа «Школы»" in read.problems[0].message
+    assert "листы не из бланка: «Школы района»" in read.problems[0].message
+    assert "«1.1.2»" in read.problems[1].message
     assert (read.rows_read, read.rows_accepted) == (2, 2)
 
 

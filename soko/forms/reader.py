@@ -27,7 +27,7 @@ import pandas as pd
 from soko.contracts.suites import validate_frame
 from soko.file_report import SAME_KEY, DuplicateNotice, FileReport, display_name
 from soko.forms.cells import Checked, cell_value_text, check_cell
-from soko.forms.spec import Column, FormSpec, Row, SheetSpec
+from soko.forms.spec import INSTRUCTION_SHEET, LISTS_SHEET, Column, FormSpec, Row, SheetSpec
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.sheets import Sheet, column_letter, read_sheets
 
@@ -351,7 +351,9 @@ def _row_problems(
                     key,
                     "form_prefilled",
                     "такого кода нет в бланке: серые ячейки заполнены заранее, менять их "
-                    f"нельзя (коды бланка: {_listed(list(by_key))})",
+                    "нельзя (коды бланка: "
+                    + _listed([cell_value_text(r.cells[spec.key]) for r in spec.rows])
+                    + ")",
                     text,
                 )
             )
@@ -442,6 +444,9 @@ def read_form(
             )
         )
         return read
+    known = {_norm(s.name) for s in spec.sheets} | {_norm(INSTRUCTION_SHEET), _norm(LISTS_SHEET)}
+    strange = [s.name for s in sheets if _norm(s.name) not in known]
+    besides = f"; в книге есть листы не из бланка: {_listed(strange)}" if strange else ""
     for s in spec.sheets:
         if s not in present:
             read.problems.append(
@@ -451,7 +456,7 @@ def read_form(
                     None,
                     "form_sheet",
                     f"нет листа «{s.name}» ({s.title}): его строки не прочитаны; не "
-                    "переименовывайте и не удаляйте листы бланка",
+                    f"переименовывайте и не удаляйте листы бланка{besides}",
                 )
             )
     for s in present:
