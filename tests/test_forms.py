@@ -495,3 +495,14 @@ def test_a_folder_of_forms_reads_each_against_its_years_spec(tmp_path: Path) -> 
     assert [p.rule for p in reads[3].problems] == ["file_not_empty"]
     assert [p.rule for p in reads[4].problems] == ["form_year"]
     assert folder_year(good, raw) == 2027 and stated_year(loose) == 2027
+
+
+def test_a_row_copied_over_another_is_named_with_the_first(tmp_path: Path) -> None:
+    path = _cell(_write(tmp_path), "1.1 Качество подготовки", f"A{TOP + 1}", "1.1.1")
+    read = read_form(path, spec(), "f.xlsx")
+    assert [(p.row, p.column, p.rule) for p in read.problems] == [
+        (TOP + 1, "Код", "form_row_repeated"),
+        (None, "Код", "form_rows"),
+    ]
+    assert f"(строка {TOP})" in read.problems[0].message
+    assert read.accepted("1.1")["row"].tolist() == [TOP, TOP + 2]

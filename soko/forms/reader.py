@@ -338,39 +338,25 @@ def _row_problems(
     problems: list[Problem] = []
     prefilled: Row | None = None
     if spec.rows:
-        key = spec.column(spec.key)
         text = texts[spec.key].strip()
         prefilled = by_key.get(_norm(text))
+        bad: tuple[str, str] | None = None
         if prefilled is None:
-            problems.append(
-                cell_problem(
-                    file,
-                    spec,
-                    excel_row,
-                    index[spec.key],
-                    key,
-                    "form_prefilled",
-                    "такого кода нет в бланке: серые ячейки заполнены заранее, менять их "
-                    "нельзя (коды бланка: "
-                    + _listed([cell_value_text(r.cells[spec.key]) for r in spec.rows])
-                    + ")",
-                    text,
-                )
+            codes = _listed([cell_value_text(r.cells[spec.key]) for r in spec.rows])
+            bad = (
+                "form_prefilled",
+                "такого кода нет в бланке: серые ячейки заполнены заранее, менять их нельзя "
+                f"(коды бланка: {codes})",
             )
         elif _norm(text) in seen:
-            problems.append(
-                cell_problem(
-                    file,
-                    spec,
-                    excel_row,
-                    index[spec.key],
-                    key,
-                    "form_row_repeated",
-                    f"строка с этим кодом уже есть (строка {seen[_norm(text)]}); оставьте одну",
-                    text,
-                )
+            bad = (
+                "form_row_repeated",
+                f"строка с этим кодом уже есть (строка {seen[_norm(text)]}); оставьте одну",
             )
             prefilled = None
+        if bad is not None:
+            col, column = index[spec.key], spec.column(spec.key)
+            problems.append(cell_problem(file, spec, excel_row, col, column, *bad, text))
         else:
             seen[_norm(text)] = excel_row
     for column in spec.rules_for(prefilled):
