@@ -25,6 +25,7 @@ from soko.settings.gia_scales import GiaScalesFile
 from soko.settings.loading import display_name, load_checked_path, problems_at, validate
 from soko.settings.objectivity import ObjectivityFile
 from soko.settings.pisa import PisaFile
+from soko.settings.ratings import RatingsFile
 from soko.settings.region import RegionFile
 from soko.settings.scales import VprScalesFile, WorkbookProcedureFile
 from soko.settings.school_classes import SchoolClassesFile
@@ -46,6 +47,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "rpr.yml": WorkbookProcedureFile,
     "pisa.yml": PisaFile,
     "surveys.yml": SurveysFile,
+    "ratings.yml": RatingsFile,
 }
 # Files the pipeline cannot run without (the others belong to optional parts).
 REQUIRED: tuple[str, ...] = ("region.yml", "vpr_scales.yml", "thresholds.yml")
