@@ -131,15 +131,20 @@ def _samples(data: YearData, cfg: Level, level: str, index: pd.Index) -> list[Sa
         relevant = np.zeros(len(frame), dtype=bool)
         for v in values.values():
             relevant |= ~np.isnan(v)
-        part = frame.loc[relevant]
-        block = pd.MultiIndex.from_frame(
-            part[["school_code", "subject", "grade"]].astype(str)
-        ).factorize()[0]
+        # a fixed row order (by block, then student), so the draws do not depend on the
+        # order the rows arrived in
+        person = "participant_code" if "participant_code" in frame else "participant_id"
+        keys = ["school_code", "subject", "grade", person]
+        part = frame.loc[relevant, list(dict.fromkeys([*keys, code]))].assign(
+            **{f"_v{i}": v[relevant] for i, v in enumerate(values.values())}
+        )
+        part = part.sort_values([*keys, *(f"_v{i}" for i in range(len(values)))], kind="stable")
+        block = pd.MultiIndex.from_frame(part[keys[:3]].astype(str)).factorize()[0]
         out.append(
             Sample(
                 block=block,
                 unit=index.get_indexer(part[code]),
-                values={k: v[relevant] for k, v in values.items()},
+                values={k: part[f"_v{i}"].to_numpy("float64") for i, k in enumerate(values)},
             )
         )
     return out
