@@ -51,6 +51,9 @@ class Sample:
     values: Mapping[str, np.ndarray]
     _start: np.ndarray = field(init=False, repr=False)
     _size: np.ndarray = field(init=False, repr=False)
+    _filled: dict[str, np.ndarray] = field(init=False, repr=False)
+    _mask_of: dict[str, int] = field(init=False, repr=False)
+    _masks: list[np.ndarray | None] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         order = np.argsort(self.block, kind="stable")
@@ -63,6 +66,19 @@ class Sample:
         self._size = size[codes]
         if len(self.unit) and np.any(np.diff(self.unit)[np.diff(codes) == 0] != 0):
             raise ValueError("a resampling block spans two units")
+        # per indicator: values with 0 for NaN, and which rows count (indicators sharing a
+        # pattern of counting rows share one count per replicate; a pattern of all rows is
+        # never recounted — a replicate keeps every block's size)
+        self._filled, self._mask_of, self._masks = {}, {}, []
+        seen: dict[bytes, int] = {}
+        for key, v in self.values.items():
+            ok = ~np.isnan(v)
+            self._filled[key] = np.where(ok, v, 0.0)
+            sig = ok.tobytes()
+            if sig not in seen:
+                seen[sig] = len(self._masks)
+                self._masks.append(None if ok.all() else ok.astype("float64"))
+            self._mask_of[key] = seen[sig]
 
     def __len__(self) -> int:
         return len(self.unit)
@@ -76,12 +92,15 @@ class Sample:
         self, n_units: int, rows: np.ndarray | None = None
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per indicator: each unit's mean and the number of rows behind it."""
+        counts = []
+        for mask in self._masks:
+            w = None if mask is None else (mask if rows is None else mask[rows])
+            counts.append(np.bincount(self.unit, weights=w, minlength=n_units).astype("float64"))
         out = {}
-        for key, v in self.values.items():
-            x = v if rows is None else v[rows]
-            ok = ~np.isnan(x)
-            s = np.bincount(self.unit, weights=np.where(ok, x, 0.0), minlength=n_units)
-            n = np.bincount(self.unit, weights=ok.astype("float64"), minlength=n_units)
+        for key, filled in self._filled.items():
+            x = filled if rows is None else filled[rows]
+            s = np.bincount(self.unit, weights=x, minlength=n_units)
+            n = counts[self._mask_of[key]]
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[key] = (np.where(n > 0, s / np.maximum(n, 1), np.nan), n)
         return out
