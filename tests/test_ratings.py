@@ -258,6 +258,10 @@ def test_shipped_config_is_valid_and_internal() -> None:
             ("повторяются", "vpr_score"),
         ),
         (lambda c: c.update(audience="всем"), ("audience",)),
+        (
+            lambda c: c["schools"]["components"][5].update(analyses=["vpr_skool"]),
+            ("schools.components.5.analyses.0", "vpr_skool", "value_added.yml"),
+        ),
     ],
 )
 def test_bad_config_gets_a_russian_message_with_the_key(

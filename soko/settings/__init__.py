@@ -129,6 +129,22 @@ def _cross_issues(models: dict[str, Any]) -> Iterator[tuple[str, list[Issue]]]:
                         )
                     )
         yield "value_added.yml", found
+    ratings: RatingsFile | None = models.get("ratings.yml")
+    if ratings is not None and va is not None:
+        yield "ratings.yml", list(_rating_analyses(va, ratings))
+
+
+def _rating_analyses(va: ValueAddedFile, ratings: RatingsFile) -> Iterator[Issue]:
+    known = [a.id for a in va.analyses]
+    for level in ("schools", "municipalities"):
+        for i, c in enumerate(getattr(ratings, level).components):
+            for j, name in enumerate(c.analyses or []):
+                if name not in known:
+                    yield (
+                        (level, "components", i, "analyses", j),
+                        f"анализа «{name}» нет в value_added.yml → analyses "
+                        f"(есть: {', '.join(known)})",
+                    )
 
 
 def _known_groups(region: RegionFile, obj: ObjectivityFile) -> Iterator[Issue]:
