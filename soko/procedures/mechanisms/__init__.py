@@ -6,3 +6,26 @@ already has, or reported by municipalities on a form soko generates) and the evi
 nine stages of the cycle, from goals to the analysis of the effectiveness of measures.
 Configuration: ``config/mechanisms.yml`` (:mod:`soko.procedures.mechanisms.settings`).
 """
+
+from __future__ import annotations
+
+from soko.procedure import Ingester, Procedure
+from soko.procedures.mechanisms.demo import generate
+from soko.procedures.mechanisms.form import FOLDER, TEMPLATE
+from soko.procedures.mechanisms.ingest import SCHEMAS, ingest_mechanisms
+from soko.procedures.mechanisms.settings import CONFIG_FILE, MechanismsFile
+from soko.readers.sheets import TABLE_PATTERNS
+
+PROCEDURE = Procedure(
+    code="mechanisms",
+    title="Механизмы управления качеством образования",
+    schemas=SCHEMAS,
+    main_table="mechanism_values",
+    ingester=Ingester(folder=FOLDER, patterns=TABLE_PATTERNS, run=ingest_mechanisms),
+    demo=generate,
+    # assessments of management, not results: nothing for the unified `results` table
+    unified_results=None,
+    title_words=("механизмов управления качеством",),
+    config_schemas={CONFIG_FILE: MechanismsFile},
+    forms=(TEMPLATE,),
+)
