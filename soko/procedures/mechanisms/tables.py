@@ -1,0 +1,126 @@
+"""The derived tables of the assessment of management mechanisms.
+
+A chain, each one a build task: ``mechanism_indicators`` (every configured indicator per
+year × unit, computed from the procedures' derived tables or read from the municipal form,
+with its points) → ``mechanism_cycle`` (the nine stages per unit × direction) →
+``mechanism_scores`` (scores, cycle completeness, level, rank, change; direction ``total``
+too) → ``mechanism_recommendations`` (the configured rules, each text with its figures).
+
+Every source is optional: a region without ОГЭ, PISA-model studies or surveys gets no value
+for those indicators (never a zero) and the pages say so. The years assessed are the years
+of the municipal forms; without any form, the years soko can compute indicators for.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from soko.config import region, subject_names
+from soko.derive import DerivedSpec
+from soko.procedures.mechanisms import computed, recommendations, scoring
+from soko.procedures.mechanisms.settings import mechanism_settings
+
+SOURCE_TABLES = (
+    "derived/vpr_marks",
+    "derived/oge_marks",
+    "derived/ege_scores",
+    "derived/objectivity_markers",
+    "derived/school_classes",
+    "derived/va_schools",
+    "derived/pisa_municipalities",
+    "derived/survey_indices",
+)
+FORM_TABLES = ("mechanism_values", "mechanism_stages")
+
+
+def _years(frames: list[pd.DataFrame]) -> list[int]:
+    years: set[int] = set()
+    for f in frames:
+        if not f.empty and "year" in f.columns:
+            years |= {int(y) for y in f["year"].dropna().unique()}
+    return sorted(years)
+
+
+def _units() -> tuple[dict[str, str], str, str]:
+    reg = region()
+    return dict(reg.municipalities), reg.code, reg.name
+
+
+def mechanism_indicators(
+    mechanism_values: pd.DataFrame, mechanism_stages: pd.DataFrame, **sources: pd.DataFrame
+) -> pd.DataFrame:
+    units, code, name = _units()
+    values = computed.compute_all(region_code=code, **sources)
+    years = _years([mechanism_values, mechanism_stages]) or _years([values])
+    return scoring.indicator_table(
+        mechanism_settings(), values, mechanism_values, years, units, code, name
+    )
+
+
+def mechanism_cycle(
+    mechanism_stages: pd.DataFrame, mechanism_indicators: pd.DataFrame
+) -> pd.DataFrame:
+    units, code, name = _units()
+    years = _years([mechanism_indicators])
+    return scoring.cycle_table(mechanism_settings(), mechanism_stages, years, units, code, name)
+
+
+def mechanism_scores(
+    mechanism_indicators: pd.DataFrame, mechanism_cycle: pd.DataFrame
+) -> pd.DataFrame:
+    return scoring.score_table(mechanism_settings(), mechanism_indicators, mechanism_cycle)
+
+
+def mechanism_recommendations(
+    mechanism_scores: pd.DataFrame,
+    mechanism_indicators: pd.DataFrame,
+    mechanism_cycle: pd.DataFrame,
+    vpr_tasks: pd.DataFrame,
+    school_classes: pd.DataFrame,
+) -> pd.DataFrame:
+    years = set(_years([mechanism_scores]))
+    _, _, name = _units()
+    out = recommendations.recommend(
+        mechanism_settings(),
+        mechanism_scores,
+        mechanism_indicators,
+        mechanism_cycle,
+        vpr_tasks=vpr_tasks,
+        school_classes=school_classes,
+        subject_names=subject_names(),
+        region_name=name,
+    )
+    return out[out["year"].isin(years)].reset_index(drop=True)
+
+
+DERIVED: tuple[DerivedSpec, ...] = (
+    DerivedSpec(
+        "mechanism_indicators",
+        (*FORM_TABLES, *SOURCE_TABLES),
+        mechanism_indicators,
+        optional=(*FORM_TABLES, *SOURCE_TABLES),
+    ),
+    DerivedSpec(
+        "mechanism_cycle",
+        ("mechanism_stages", "derived/mechanism_indicators"),
+        mechanism_cycle,
+        optional=("mechanism_stages",),
+    ),
+    DerivedSpec(
+        "mechanism_scores",
+        ("derived/mechanism_indicators", "derived/mechanism_cycle"),
+        mechanism_scores,
+    ),
+    DerivedSpec(
+        "mechanism_recommendations",
+        (
+            "derived/mechanism_scores",
+            "derived/mechanism_indicators",
+            "derived/mechanism_cycle",
+            "derived/vpr_tasks",
+            "derived/school_classes",
+        ),
+        mechanism_recommendations,
+        optional=("derived/vpr_tasks", "derived/school_classes"),
+    ),
+)
