@@ -186,7 +186,7 @@ def _direction_rule(
             "missing": stage_ranges(missing) if missing else "—",
             "quoted": "; ".join(quoted) if quoted else "—",
             "full_cycles": (
-                f"у {int(n_full['sum'])} муниципалитетов из {int(n_full['size'])}"
+                f"{int(n_full['sum'])} из {int(n_full['size'])}"
                 if n_full is not None
                 else "—"
             ),

@@ -41,16 +41,30 @@ def _years(frames: list[pd.DataFrame]) -> list[int]:
     return sorted(years)
 
 
-def _units() -> tuple[dict[str, str], str, str]:
+def _units(*frames: pd.DataFrame) -> tuple[dict[str, str], str, str]:
+    """The municipalities assessed — those with a form row or a computed value, in the
+    configuration's order (a municipality of the list without any data is not ranked last
+    for lack of a form) —, the region's code and name."""
     reg = region()
-    return dict(reg.municipalities), reg.code, reg.name
+    present: set[str] = set()
+    for f in frames:
+        if f.empty:
+            continue
+        if "municipality_code" in f.columns:
+            present |= set(f["municipality_code"].dropna().astype(str))
+        if {"level", "unit_code"} <= set(f.columns):
+            present |= set(f.loc[f["level"] == "municipality", "unit_code"].astype(str))
+    names = reg.municipalities
+    ordered = [c for c in names if c in present] + sorted(present - set(names))
+    return {c: names.get(c, c) for c in ordered}, reg.code, reg.name
 
 
 def mechanism_indicators(
     mechanism_values: pd.DataFrame, mechanism_stages: pd.DataFrame, **sources: pd.DataFrame
 ) -> pd.DataFrame:
-    units, code, name = _units()
+    _, code, _ = _units()
     values = computed.compute_all(region_code=code, **sources)
+    units, code, name = _units(mechanism_values, mechanism_stages, values)
     years = _years([mechanism_values, mechanism_stages]) or _years([values])
     return scoring.indicator_table(
         mechanism_settings(), values, mechanism_values, years, units, code, name
@@ -60,7 +74,7 @@ def mechanism_indicators(
 def mechanism_cycle(
     mechanism_stages: pd.DataFrame, mechanism_indicators: pd.DataFrame
 ) -> pd.DataFrame:
-    units, code, name = _units()
+    units, code, name = _units(mechanism_indicators)
     years = _years([mechanism_indicators])
     return scoring.cycle_table(mechanism_settings(), mechanism_stages, years, units, code, name)
 
