@@ -19,7 +19,7 @@ def form_frames(
     values, stages = [], []
     for year in years:
         for m in municipalities:
-            for d_code, direction in settings.directions.items():
+            for d_code in settings.directions:
                 for code, ind in settings.form_indicators(d_code).items():
                     low, high = ind.bounds
                     if ind.kind == "yesno":

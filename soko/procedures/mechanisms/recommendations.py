@@ -16,6 +16,8 @@ the tables of the pages. Three kinds of rule (``Condition.scope``):
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from soko.procedures.mechanisms.settings import STAGES, Indicator, MechanismsFile, Rule
@@ -91,7 +93,7 @@ def recommend(
 
 
 def _fill(rule: Rule, fields: dict[str, str]) -> str:
-    return " ".join(rule.text.format(**fields).split())
+    return re.sub(r"[ \t\r\n]+", " ", rule.text.format(**fields)).strip()  # keeps NBSP
 
 
 def _direction_rule(
@@ -186,9 +188,7 @@ def _direction_rule(
             "missing": stage_ranges(missing) if missing else "—",
             "quoted": "; ".join(quoted) if quoted else "—",
             "full_cycles": (
-                f"{int(n_full['sum'])} из {int(n_full['size'])}"
-                if n_full is not None
-                else "—"
+                f"{int(n_full['sum'])} из {int(n_full['size'])}" if n_full is not None else "—"
             ),
             **ind_fields,
         }

@@ -7,8 +7,8 @@ pages, so it is kept plain:
   unscored (no points, no maximum) — a missing source is not a zero;
 * a direction's indicator share = its points / the maximum of the indicators that have a
   value; its cycle share = stages with evidence / 9; its score = the two shares weighted by
-  ``weights`` (only the cycle counts when no indicator has a value), a share 0–1 named by
-  ``levels``;
+  ``weights`` (only the cycle counts when no indicator has a value; with neither a value nor
+  any evidence there is nothing to assess and no score), a share 0–1 named by ``levels``;
 * the cycle is full when all nine stages have evidence; otherwise it «breaks» at the first
   stage without evidence, and every stage without evidence is a gap;
 * the total is the mean of the direction scores; ranks are per year and direction among the
@@ -205,9 +205,12 @@ def score_table(
     out = ind.merge(cyc, on=keys, how="left")
     w = settings.weights
     out["score"] = [
-        c if pd.isna(i) else w.indicators * i + w.cycle * c
-        for i, c in zip(out["indicator_share"], out["cycle_share"], strict=True)
-    ]
+        None if pd.isna(i) and not k else c if pd.isna(i) else w.indicators * i + w.cycle * c
+        for i, c, k in zip(
+            out["indicator_share"], out["cycle_share"], out["cycle_stages_done"], strict=True
+        )
+    ]  # nothing to assess (no value, no evidence): no score, not a zero
+    out["score"] = out["score"].astype("float64")
     out["direction_name"] = out["direction"].map(
         {c: d.short for c, d in settings.directions.items()}
     )
