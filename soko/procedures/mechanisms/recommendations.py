@@ -23,8 +23,8 @@ import pandas as pd
 from soko.procedures.mechanisms.settings import STAGES, Indicator, MechanismsFile, Rule
 
 COLUMNS = [
-    "year", "addressee", "level", "unit_code", "unit_name", "direction", "rule", "text",
-    "figures",
+    "year", "addressee", "level", "unit_code", "unit_name", "municipality_code", "direction",
+    "rule", "text", "figures",
 ]  # fmt: skip
 NBSP = "\u00a0"
 
@@ -198,7 +198,9 @@ def _direction_rule(
         out.append(
             {
                 "year": year, "addressee": rule.addressee, "level": c.unit, "unit_code": code,
-                "unit_name": str(r.unit_name), "direction": d, "rule": rule.code,
+                "unit_name": str(r.unit_name),
+                "municipality_code": code if c.unit == "municipality" else "",
+                "direction": d, "rule": rule.code,
                 "text": _fill(rule, fields), "figures": fields["figures"],
             }
         )  # fmt: skip
@@ -274,7 +276,8 @@ def _task_rule(
         out.append(
             {
                 "year": year, "addressee": rule.addressee, "level": "region", "unit_code": "",
-                "unit_name": region_name, "direction": "1.1", "rule": rule.code,
+                "unit_name": region_name, "municipality_code": "", "direction": "1.1",
+                "rule": rule.code,
                 "text": _fill(rule, fields), "figures": tasks,
             }
         )  # fmt: skip
@@ -316,7 +319,8 @@ def _school_rule(rule: Rule, school_classes: pd.DataFrame | None) -> list[dict[s
             {
                 "year": int(r.year), "addressee": rule.addressee, "level": "school",
                 "unit_code": str(r.school_code), "unit_name": str(r.school_name),
-                "direction": "1.2", "rule": rule.code, "text": _fill(rule, fields),
+                "municipality_code": str(r.municipality_code), "direction": "1.2",
+                "rule": rule.code, "text": _fill(rule, fields),
                 "figures": fields["figures"],
             }
         )  # fmt: skip
