@@ -52,7 +52,7 @@ def cycle_bars(completeness: pd.DataFrame, settings: MechanismsFile, *, title: s
     left = np.zeros(len(data))
     ax.barh(labels, data["n_full"], color="#1f618d", label="полный цикл")
     left += data["n_full"].to_numpy(dtype=float)
-    colors = sns.color_palette("YlOrRd_r", len(STAGES))
+    colors = [plt.get_cmap("tab10")(i + 1) for i in range(len(STAGES))]  # not full-cycle blue
     for k, stage in enumerate(STAGES):
         values = data[f"at_{stage}"].to_numpy(dtype=float)
         if values.sum() == 0:

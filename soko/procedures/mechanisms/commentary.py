@@ -14,6 +14,7 @@ import pandas as pd
 from soko import derive
 from soko.commentary import plural
 from soko.declared_reads import declared
+from soko.procedures.mechanisms.computed import ORIGIN
 from soko.procedures.mechanisms.recommendations import num, score_text
 from soko.procedures.mechanisms.scoring import TOTAL
 from soko.procedures.mechanisms.settings import STAGES, MechanismsFile, Scoring
@@ -110,6 +111,7 @@ def score_grid(scores: pd.DataFrame, year: int) -> pd.DataFrame:
     """Municipalities (and the region) × directions: the scores of the heat map, long form,
     with rank and level (the table under the heat map)."""
     rows = _year(scores, year).copy()
+    rows["direction_label"] = rows["direction"].replace({TOTAL: "Итого"})
     rows["score_text"] = [pct(s) for s in rows["score"]]
     rows["change_text"] = [signed_pp(c) for c in rows["change"]]
     rows["rank_text"] = [
@@ -218,7 +220,7 @@ def change_summary(scores: pd.DataFrame, year: int) -> str:
     n_up = int((total["change"] > 0).sum())
     n_down = int((total["change"] < 0).sum())
     return (
-        f"К {year - 1} году итоговый балл вырос у {n_up} и снизился у {n_down} из "
+        f"По сравнению с {year - 1} годом итоговый балл вырос у {n_up} и снизился у {n_down} из "
         f"{len(total)} муниципалитетов; больше всего вырос у {up['unit_name']} "
         f"({signed_pp(up['change'])}), больше всего снизился у {down['unit_name']} "
         f"({signed_pp(down['change'])})."
@@ -298,6 +300,7 @@ def unit_vs_region(scores: pd.DataFrame, year: int, code: str) -> pd.DataFrame:
     reg = rows[rows["level"] == "region"].set_index("direction")["score"]
     out = own.copy()
     out["region_score"] = out["direction"].map(reg)
+    out["direction_label"] = out["direction"].replace({TOTAL: "Итого"})
     out["score_text"] = [pct(s) for s in out["score"]]
     out["region_text"] = [pct(s) for s in out["region_score"]]
     out["change_text"] = [signed_pp(c) for c in out["change"]]
@@ -365,7 +368,9 @@ def indicator_rows(indicators: pd.DataFrame, year: int, code: str, level: str) -
         "—" if pd.isna(p) else f"{num(p)} из {num(m, 0)}"
         for p, m in zip(rows["points"], rows["max_points"], strict=True)
     ]
-    rows["source_text"] = ["форма муниципалитета" if s == "form" else s for s in rows["source"]]
+    rows["source_text"] = [
+        "форма муниципалитета" if s == "form" else ORIGIN.get(s, s) for s in rows["source"]
+    ]
     return rows
 
 

@@ -21,6 +21,30 @@ from soko.procedures.mechanisms.settings import COMPUTED_SOURCES
 
 COLUMNS = ["year", "level", "unit_code", "source", "value", "basis"]
 
+# Where each computed indicator comes from: the procedure and its derived table (the pages
+# show it beside every value, so a figure traces back to the table it was computed from).
+ORIGIN: dict[str, str] = {
+    "vpr_fail_share": "ВПР, таблица vpr_marks",
+    "vpr_high_share": "ВПР, таблица vpr_marks",
+    "vpr_fail_change": "ВПР, таблица vpr_marks",
+    "oge_fail_share": "ОГЭ, таблица oge_marks",
+    "oge_high_share": "ОГЭ, таблица oge_marks",
+    "ege_high_share": "ЕГЭ, таблица ege_scores",
+    "ege_low_share": "ЕГЭ, таблица ege_scores",
+    "objectivity_marked_share": "признаки необъективности, таблица objectivity_markers",
+    "objectivity_marked_change": "признаки необъективности, таблица objectivity_markers",
+    "shnor_share": "категории школ (school_classes) среди школ с ВПР (vpr_marks)",
+    "shnor_left_share": "категории школ (school_classes) среди школ с ВПР (vpr_marks)",
+    "shnsu_share": "категории школ (school_classes) среди школ с ВПР (vpr_marks)",
+    "resilient_share": "категории школ, таблица school_classes",
+    "va_above_share": "добавленная ценность, таблица va_schools",
+    "va_below_share": "добавленная ценность, таблица va_schools",
+    "pisa_mean": "исследование по модели PISA, таблица pisa_municipalities",
+    "pisa_low_share": "исследование по модели PISA, таблица pisa_municipalities",
+    "survey_satisfaction": "анкетирование, таблица survey_indices",
+    "survey_engagement": "анкетирование, таблица survey_indices",
+}
+
 
 def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS}).astype(

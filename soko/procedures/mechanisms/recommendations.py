@@ -194,6 +194,10 @@ def _direction_rule(
         }
         if missing and c.cycle_breaks_at:
             figures.append(f"нет подтверждения этапов {fields['missing']}")
+        if c.unit == "region":
+            figures.append(f"полный цикл у {fields['full_cycles']} муниципалитетов")
+            if breaks:
+                figures.append(f"слабее всего подтверждён этап «{fields['breaks_at']}»")
         fields["figures"] = "; ".join(figures)
         out.append(
             {
