@@ -3,8 +3,6 @@ the targeted recommendations — each by hand on tiny frames; one check against 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -496,20 +494,3 @@ def test_shipped_rules_load() -> None:
 def test_stage_ranges() -> None:
     assert recommendations.stage_ranges([7, 8, 9]) == "7–9"
     assert recommendations.stage_ranges([2, 5, 6, 9]) == "2, 5–6, 9"
-
-
-def test_demo_value_equals_the_procedure_page_table() -> None:
-    """Against the demo build: the computed share of «2» in ВПР of a municipality equals
-    the one the ВПР page's table gives (its n_mark2 over n, all works of the year)."""
-    processed = Path("data/processed/derived")
-    if not (processed / "vpr_marks.parquet").is_file():
-        pytest.skip("no demo build in data/processed")
-    marks = pd.read_parquet(processed / "vpr_marks.parquet")
-    out = computed.compute_all(region_code=REG, vpr_marks=marks)
-    unit = marks[marks["level"] == "municipality"].iloc[0]
-    rows = marks[(marks["level"] == "municipality") & (marks["unit_code"] == unit["unit_code"])
-                 & (marks["year"] == unit["year"])]  # fmt: skip
-    expected = 100 * (rows["share_mark2"] * rows["n"]).sum() / rows["n"].sum()
-    assert _value(
-        out, "vpr_fail_share", int(unit["year"]), str(unit["unit_code"])
-    ) == pytest.approx(expected)

@@ -1,0 +1,121 @@
+"""The mechanisms pages run on the small demo region with hand-made municipal forms, as the
+build runs them; every chart has its table and download link; a computed value on the page
+equals the one the procedure's own table gives; without forms the tables still build."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from soko import derive
+from soko.config import region
+from soko.paths import notebooks_dir
+from soko.pipeline.derived import derive_table
+from soko.pipeline.notebooks import execute_notebook
+from soko.procedures.mechanisms import computed
+from soko.procedures.mechanisms.settings import mechanism_settings
+from soko.procedures.mechanisms.tables import DERIVED
+from tests.conftest import SmallRegion
+from tests.mechanisms_frames import form_frames
+
+pytestmark = pytest.mark.notebooks
+
+
+@pytest.fixture(scope="module")
+def processed(small_region: SmallRegion, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the small region's processed data with forms for its last two ВПР years."""
+    out = tmp_path_factory.mktemp("mechanisms") / "processed"
+    shutil.copytree(small_region.processed, out)
+    marks = derive.load("vpr_marks", out)
+    units = sorted(marks.loc[marks["level"] == "municipality", "unit_code"].unique())
+    years = sorted(int(y) for y in marks["year"].unique())[-2:]
+    values, stages = form_frames(mechanism_settings(), units, years)
+    values.to_parquet(out / "mechanism_values.parquet", index=False)
+    stages.to_parquet(out / "mechanism_stages.parquet", index=False)
+    for spec in DERIVED:
+        derive_table(spec.name, out)
+    return out
+
+
+def _run(template: str, out: Path, **params: object) -> str:
+    executed = out / template
+    execute_notebook(notebooks_dir() / template, executed, params, cwd=notebooks_dir())
+    nb = nbformat.read(executed, as_version=4)
+    texts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", output
+            data = output.get("data", {})
+            texts += [data.get("text/html", ""), data.get("text/markdown", "")]
+    return "\n".join(texts)
+
+
+def test_region_page(processed: Path, tmp_path: Path) -> None:
+    text = _run("mechanisms_region.ipynb", tmp_path, processed_dir=str(processed))
+    for heading in ("Завершённость управленческого цикла", "Лучшие практики", "Правило в силе",
+                    "Рейтинг", "Самые слабые этапы"):  # fmt: skip
+        assert heading in text
+    assert text.count("Скачать таблицу (CSV)") == 9  # one under every chart and table
+    assert "институт развития образования" in text
+
+
+def test_municipality_page_quotes_the_procedure_value(processed: Path, tmp_path: Path) -> None:
+    marks = derive.load("vpr_marks", processed)
+    year = int(marks["year"].max())
+    code = str(marks.loc[marks["level"] == "municipality", "unit_code"].iloc[0])
+    text = _run(
+        "mechanisms_municipality.ipynb", tmp_path, year=year, municipality=code,
+        processed_dir=str(processed),
+    )  # fmt: skip
+    # the share of «2» as the ВПР tables give it: Σ share_mark2 · n / Σ n over the works
+    rows = marks[(marks["level"] == "municipality") & (marks["unit_code"] == code)
+                 & (marks["year"] == year)]  # fmt: skip
+    expected = 100 * (rows["share_mark2"] * rows["n"]).sum() / rows["n"].sum()
+    shown = f"{expected:.1f}".replace(".", ",") + "\u00a0%"
+    assert shown in text
+    ind = derive.load("mechanism_indicators", processed)
+    value = ind.loc[(ind["year"] == year) & (ind["unit_code"] == code)
+                    & (ind["indicator"] == "vpr_fail"), "value"].iloc[0]  # fmt: skip
+    assert value == pytest.approx(expected)
+    assert "Где прерывается управленческий цикл" in text
+    assert text.count("Скачать таблицу (CSV)") == 4
+
+
+def test_without_forms_the_tables_build_and_nothing_is_zeroed(small_region: SmallRegion) -> None:
+    """The small region as built (no municipal form yet): computed indicators only; a form
+    indicator has no value and no points, and no direction is scored without anything."""
+    ind = derive.load("mechanism_indicators", small_region.processed)
+    assert not ind.empty
+    form = ind[ind["source"] == "form"]
+    assert form["value"].isna().all() and form["points"].isna().all()
+    sc = derive.load("mechanism_scores", small_region.processed)
+    settings = mechanism_settings()
+    form_only = [
+        d for d, x in settings.directions.items()
+        if all(i.source == "form" for i in x.indicators.values())
+    ]  # fmt: skip
+    assert form_only
+    only_form = sc[sc["direction"].isin(form_only) & (sc["level"] == "municipality")]
+    assert only_form["score"].isna().all() and only_form["rank"].isna().all()
+    recs = derive.load("mechanism_recommendations", small_region.processed)
+    assert "institute_deficits" in set(recs["rule"])
+
+
+def test_computed_sources_all_present_in_the_demo(small_region: SmallRegion) -> None:
+    """Every computed indicator the demo's procedures allow has a value for some unit."""
+    p = small_region.processed
+    load = lambda name: derive.load(name, p)  # noqa: E731
+    out = computed.compute_all(
+        region_code=region().code, vpr_marks=load("vpr_marks"), oge_marks=load("oge_marks"),
+        ege_scores=load("ege_scores"), objectivity_markers=load("objectivity_markers"),
+        school_classes=load("school_classes"), va_schools=load("va_schools"),
+        pisa_municipalities=load("pisa_municipalities"), survey_indices=load("survey_indices"),
+    )  # fmt: skip
+    missing = {"shnor_left_share"}  # no ШНОР in two consecutive demo years: no value, not 0
+    assert set(out["source"]) >= set(computed.ORIGIN) - missing
+    assert not out["value"].isna().any()
+    assert isinstance(out, pd.DataFrame)
