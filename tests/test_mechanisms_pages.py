@@ -7,20 +7,18 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 
 from soko import derive
 from soko.config import region
-from soko.paths import notebooks_dir
 from soko.pipeline.derived import derive_table
-from soko.pipeline.notebooks import execute_notebook
 from soko.procedures.mechanisms import computed
 from soko.procedures.mechanisms.settings import mechanism_settings
 from soko.procedures.mechanisms.tables import DERIVED
 from tests.conftest import SmallRegion
 from tests.mechanisms_frames import form_frames
+from tests.test_survey_pages import _run  # the build's way of running a template
 
 pytestmark = pytest.mark.notebooks
 
@@ -39,19 +37,6 @@ def processed(small_region: SmallRegion, tmp_path_factory: pytest.TempPathFactor
     for spec in DERIVED:
         derive_table(spec.name, out)
     return out
-
-
-def _run(template: str, out: Path, **params: object) -> str:
-    executed = out / template
-    execute_notebook(notebooks_dir() / template, executed, params, cwd=notebooks_dir())
-    nb = nbformat.read(executed, as_version=4)
-    texts = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            assert output.get("output_type") != "error", output
-            data = output.get("data", {})
-            texts += [data.get("text/html", ""), data.get("text/markdown", "")]
-    return "\n".join(texts)
 
 
 def test_region_page(processed: Path, tmp_path: Path) -> None:
