@@ -9,41 +9,25 @@ Configuration: ``config/mechanisms.yml`` (:mod:`soko.procedures.mechanisms.setti
 
 from __future__ import annotations
 
-# NOTE (issue12-mech): a MINIMAL procedure so the derived tables and pages can be built and
-# tested before the forms branch (issue12-forms) lands; that branch's PROCEDURE (schemas,
-# ingester, demo, forms) replaces this block, keeping ``derived=DERIVED``.
-from soko.procedure import Ingester, IngestResult, Procedure
+from soko.procedure import Ingester, Procedure
+from soko.procedures.mechanisms.demo import generate
+from soko.procedures.mechanisms.form import FOLDER, TEMPLATE
+from soko.procedures.mechanisms.ingest import SCHEMAS, ingest_mechanisms
 from soko.procedures.mechanisms.settings import CONFIG_FILE, MechanismsFile
 from soko.procedures.mechanisms.tables import DERIVED
-
-SCHEMAS: dict[str, dict[str, str]] = {
-    "mechanism_values": {
-        "year": "int64",
-        "municipality_code": "string",
-        "direction": "string",
-        "indicator": "string",
-        "value": "float64",
-        "comment": "string",
-    },
-    "mechanism_stages": {
-        "year": "int64",
-        "municipality_code": "string",
-        "direction": "string",
-        "stage": "string",
-        "done": "bool",
-        "document": "string",
-    },
-}
+from soko.readers.sheets import TABLE_PATTERNS
 
 PROCEDURE = Procedure(
     code="mechanisms",
     title="Механизмы управления качеством образования",
     schemas=SCHEMAS,
     main_table="mechanism_values",
-    ingester=Ingester(
-        folder="mechanisms", patterns=(), run=lambda paths, raw, schools: IngestResult()
-    ),
+    ingester=Ingester(folder=FOLDER, patterns=TABLE_PATTERNS, run=ingest_mechanisms),
     derived=DERIVED,
+    demo=generate,
+    # assessments of management, not results: nothing for the unified `results` table
     unified_results=None,
+    title_words=("механизмов управления качеством",),
     config_schemas={CONFIG_FILE: MechanismsFile},
+    forms=(TEMPLATE,),
 )
