@@ -6,9 +6,13 @@ with its points) → ``mechanism_cycle`` (the nine stages per unit × direction)
 ``mechanism_scores`` (scores, cycle completeness, level, rank, change; direction ``total``
 too) → ``mechanism_recommendations`` (the configured rules, each text with its figures).
 
-Every source is optional: a region without ОГЭ, PISA-model studies or surveys gets no value
-for those indicators (never a zero) and the pages say so. The years assessed are the years
-of the municipal forms; without any form, the years soko can compute indicators for.
+A region without ОГЭ, PISA-model studies or surveys gets no value for those indicators (never
+a zero) and the pages say so: their derived tables are then empty, which every computation
+here takes as «no data». They are declared as required inputs all the same, so that the
+build computes them first: an optional input is left out of the build graph when its file
+does not exist yet, as on a fresh build. Only the municipal forms are optional. The years
+assessed are the years of the municipal forms; without any form, the years soko can compute
+indicators for.
 """
 
 from __future__ import annotations
@@ -54,7 +58,9 @@ def _units(*frames: pd.DataFrame) -> tuple[dict[str, str], str, str]:
             present |= set(f["municipality_code"].dropna().astype(str))
         if {"level", "unit_code"} <= set(f.columns):
             present |= set(f.loc[f["level"] == "municipality", "unit_code"].astype(str))
-    names = reg.municipalities
+    names = dict(reg.municipalities)
+    for period in reg.municipality_periods:  # a former district keeps its own name
+        names.setdefault(period.code, period.name)
     ordered = [c for c in names if c in present] + sorted(present - set(names))
     return {c: names.get(c, c) for c in ordered}, reg.code, reg.name
 
@@ -112,7 +118,7 @@ DERIVED: tuple[DerivedSpec, ...] = (
         "mechanism_indicators",
         (*FORM_TABLES, *SOURCE_TABLES),
         mechanism_indicators,
-        optional=(*FORM_TABLES, *SOURCE_TABLES),
+        optional=FORM_TABLES,
     ),
     DerivedSpec(
         "mechanism_cycle",
@@ -135,6 +141,5 @@ DERIVED: tuple[DerivedSpec, ...] = (
             "derived/school_classes",
         ),
         mechanism_recommendations,
-        optional=("derived/vpr_tasks", "derived/school_classes"),
     ),
 )
