@@ -95,3 +95,11 @@ def test_unit_measures_reads_only_the_municipality() -> None:
     rows = cm.unit_measures(effects, "02")
     assert list(rows["effect_text"]) == ["0,12 [0,02; 0,22]"]
     assert cm.unit_measures(None, "02").empty
+
+
+def test_score_grid_leaves_out_a_unit_without_any_score() -> None:
+    _, _, sc = _tables()
+    gone = sc.assign(score=sc["score"].where(sc["unit_code"] != "03"))
+    grid = cm.score_grid(gone, 2026)
+    assert "03" not in set(grid["unit_code"]) and {"01", "02"} <= set(grid["unit_code"])
+    assert set(grid.loc[grid["direction"] == "total", "direction_label"]) == {"Итого"}

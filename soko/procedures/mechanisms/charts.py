@@ -31,7 +31,8 @@ def score_heatmap(grid: pd.DataFrame, settings: MechanismsFile, *, title: str = 
     fig, ax = plt.subplots(figsize=(max(8, 1.0 * wide.shape[1] + 4), 0.42 * len(wide) + 2.2))
     sns.heatmap(
         wide * 100, annot=True, fmt=".0f", cmap="RdYlBu", vmin=0, vmax=100, ax=ax,
-        cbar_kws={"label": "% от максимума"}, linewidths=0.5, annot_kws={"fontsize": 8},
+        cbar_kws={"label": "% от максимума", "shrink": min(1.0, 12 / max(1, len(wide)))},
+        linewidths=0.5, annot_kws={"fontsize": 8},
     )  # fmt: skip
     ax.set_xlabel("")
     ax.set_ylabel("")

@@ -110,7 +110,9 @@ def weights_text(settings: MechanismsFile) -> str:
 def score_grid(scores: pd.DataFrame, year: int) -> pd.DataFrame:
     """Municipalities (and the region) × directions: the scores of the heat map, long form,
     with rank and level (the table under the heat map)."""
-    rows = _year(scores, year).copy()
+    rows = _year(scores, year)
+    assessed = rows.groupby("unit_code")["score"].transform("count") > 0
+    rows = rows[assessed].copy()  # a unit with no score that year (a merged district) is left out
     rows["direction_label"] = rows["direction"].replace({TOTAL: "Итого"})
     rows["score_text"] = [pct(s) for s in rows["score"]]
     rows["change_text"] = [signed_pp(c) for c in rows["change"]]
