@@ -44,6 +44,7 @@ def test_mark_shares_and_change_by_hand() -> None:
     assert _value(out, "vpr_fail_change", 2026, "01") == pytest.approx(-5.0)
     assert _value(out, "vpr_fail_change", 2025, "01") is None  # no 2024: no change, no zero
     assert _value(out, "oge_fail_share", 2026, "01") == pytest.approx(10.0)
+    assert _value(out, "oge_high_share", 2025, "01") == pytest.approx(40.0)
 
 
 def test_a_missing_source_gives_no_value_not_zero() -> None:
@@ -72,11 +73,12 @@ def test_school_shares_by_hand() -> None:
     )
     markers = pd.DataFrame(
         {
-            "year": 2026,
-            "school_code": ["a", "b", "c", "d"],
-            "municipality_code": ["01", "01", "01", "02"],
-            "n_markers": [1, 0, 0, 2],
-            "n_works": [5, 5, 0, 5],  # c wrote no analysable work: not in the denominator
+            "year": [2026] * 4 + [2025] * 4,
+            "school_code": ["a", "b", "c", "d"] * 2,
+            "municipality_code": ["01", "01", "01", "02"] * 2,
+            "n_markers": [1, 0, 0, 2, 0, 0, 0, 1],
+            # c wrote no analysable work in 2026: not in that year's denominator
+            "n_works": [5, 5, 0, 5, 5, 5, 5, 5],
         }
     )
     va = pd.DataFrame(
@@ -104,6 +106,8 @@ def test_school_shares_by_hand() -> None:
     assert _value(out, "resilient_share", 2026, "02") == pytest.approx(100.0)
     assert _value(out, "objectivity_marked_share", 2026, "01") == pytest.approx(50.0)
     assert _value(out, "objectivity_marked_share", 2026, REG) == pytest.approx(200 / 3)
+    assert _value(out, "objectivity_marked_change", 2026, "01") == pytest.approx(50.0)  # 0 → 1/2
+    assert _value(out, "objectivity_marked_change", 2026, REG) == pytest.approx(200 / 3 - 25)
     assert _value(out, "va_above_share", 2026, "01") == pytest.approx(50.0)
     assert _value(out, "va_below_share", 2026, REG) == pytest.approx(200 / 3)
 
