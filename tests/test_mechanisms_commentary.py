@@ -103,3 +103,13 @@ def test_score_grid_leaves_out_a_unit_without_any_score() -> None:
     grid = cm.score_grid(gone, 2026)
     assert "03" not in set(grid["unit_code"]) and {"01", "02"} <= set(grid["unit_code"])
     assert set(grid.loc[grid["direction"] == "total", "direction_label"]) == {"Итого"}
+
+
+def test_score_wide_has_a_column_per_direction() -> None:
+    s = _settings()
+    _, _, sc = _tables()
+    wide = cm.score_wide(cm.score_grid(sc, 2026), s)
+    assert list(wide["unit_code"]) == ["01", "02", "03", "99"]  # the region last
+    first = wide.iloc[0]
+    assert (first["1.1"], first["total_rank"]) == ("76,0\u00a0%", "1 из 3")
+    assert list(wide.columns[3:6]) == ["1.1", "1.2", "Итого"]

@@ -124,6 +124,22 @@ def score_grid(scores: pd.DataFrame, year: int) -> pd.DataFrame:
     return rows
 
 
+def score_wide(grid: pd.DataFrame, settings: MechanismsFile) -> pd.DataFrame:
+    """The heat map's figures as its own shape: a row per unit, a column per direction (score,
+    % of its maximum), then the total, its level and place."""
+    order = [*settings.directions, TOTAL]
+    wide = grid.pivot_table(
+        index=["level", "unit_code", "unit_name"], columns="direction", values="score_text",
+        aggfunc="first", sort=False,
+    )  # fmt: skip
+    wide = wide.reindex(columns=[c for c in order if c in wide.columns]).reset_index()
+    total = grid[grid["direction"] == TOTAL].set_index("unit_code")
+    wide["total_level"] = wide["unit_code"].map(total["level_name"])
+    wide["total_rank"] = wide["unit_code"].map(total["rank_text"])
+    wide = wide.sort_values("level", key=lambda s: s.eq("region"), kind="stable")
+    return wide.rename(columns={TOTAL: "Итого"}).reset_index(drop=True)
+
+
 def overview(scores: pd.DataFrame, year: int) -> str:
     """How many municipalities, the spread of the total, the levels."""
     total = _year(scores, year, "municipality")
