@@ -70,14 +70,23 @@ def test_municipality_page_quotes_the_procedure_value(processed: Path, tmp_path:
     assert text.count("Скачать таблицу (CSV)") == 4
 
 
-def test_without_forms_the_tables_build_and_nothing_is_zeroed(small_region: SmallRegion) -> None:
-    """The small region as built (no municipal form yet): computed indicators only; a form
-    indicator has no value and no points, and no direction is scored without anything."""
-    ind = derive.load("mechanism_indicators", small_region.processed)
+def test_without_forms_the_tables_build_and_nothing_is_zeroed(
+    small_region: SmallRegion, tmp_path: Path
+) -> None:
+    """A region without any municipal form yet: computed indicators only; a form indicator
+    has no value and no points, and no direction is scored without anything."""
+    out = tmp_path / "processed"
+    shutil.copytree(small_region.processed, out, ignore=shutil.ignore_patterns("notebooks"))
+    for name in ("mechanism_values", "mechanism_stages"):
+        (out / f"{name}.parquet").unlink(missing_ok=True)
+    for spec in DERIVED:
+        derive_table(spec.name, out)
+    ind = derive.load("mechanism_indicators", out)
     assert not ind.empty
     form = ind[ind["source"] == "form"]
     assert form["value"].isna().all() and form["points"].isna().all()
-    sc = derive.load("mechanism_scores", small_region.processed)
+    assert ind.loc[ind["source"] != "form", "value"].notna().any()
+    sc = derive.load("mechanism_scores", out)
     settings = mechanism_settings()
     form_only = [
         d for d, x in settings.directions.items()
@@ -86,7 +95,7 @@ def test_without_forms_the_tables_build_and_nothing_is_zeroed(small_region: Smal
     assert form_only
     only_form = sc[sc["direction"].isin(form_only) & (sc["level"] == "municipality")]
     assert only_form["score"].isna().all() and only_form["rank"].isna().all()
-    recs = derive.load("mechanism_recommendations", small_region.processed)
+    recs = derive.load("mechanism_recommendations", out)
     assert "institute_deficits" in set(recs["rule"])
 
 
@@ -104,3 +113,24 @@ def test_computed_sources_all_present_in_the_demo(small_region: SmallRegion) -> 
     assert set(out["source"]) >= set(computed.ORIGIN) - missing
     assert not out["value"].isna().any()
     assert isinstance(out, pd.DataFrame)
+
+
+def test_cycle_breaks_where_the_demo_planted_it(small_region: SmallRegion) -> None:
+    """The demo forms (issue12-forms) plant where each cycle breaks; the scores find it."""
+    truth = pd.read_parquet(small_region.truth / "mechanisms_cycles.parquet")
+    sent = pd.read_parquet(small_region.processed / "mechanism_stages.parquet")
+    sent = sent[["year", "municipality_code"]].drop_duplicates()
+    truth = truth.merge(sent, on=["year", "municipality_code"])  # the forms written that year
+    assert not truth.empty
+    sc = derive.load("mechanism_scores", small_region.processed)
+    sc = sc[(sc["level"] == "municipality") & (sc["direction"] != "total")]
+    both = truth.merge(
+        sc, left_on=["year", "municipality_code", "direction"],
+        right_on=["year", "unit_code", "direction"], how="inner",
+    )  # fmt: skip
+    assert len(both) == len(truth)
+    assert (both["cycle_full"] == both["full_cycle"]).all()
+    planted = both["break_stage"].astype(object).where(both["break_stage"].notna(), None)
+    found = both["breaks_at"].astype(object).where(both["breaks_at"].notna(), None)
+    assert list(planted) == list(found)
+    assert (both["cycle_stages_done"] == both["stages_done"]).all()
