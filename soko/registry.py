@@ -21,7 +21,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 import soko.procedures as procedures_pkg
-from soko import objectivity, school_classes
+from soko import objectivity, ratings, school_classes
 from soko.config import comparisons as configured_comparisons
 from soko.config import core_subjects
 from soko.derive import DerivedSpec
@@ -181,6 +181,7 @@ def evaluation_tables() -> tuple[DerivedSpec, ...]:
         school_classes.CLASSES_TABLE,
         *objectivity.OBJECTIVITY_TABLES,
         EVIDENCE_TABLE,
+        *ratings.RATING_TABLES,
     )
 
 

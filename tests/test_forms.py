@@ -304,7 +304,7 @@ def test_a_sheet_from_another_form_is_rejected_alone(tmp_path: Path) -> None:
 def test_a_missing_sheet_and_a_deleted_row_are_named(tmp_path: Path) -> None:
     path = _write(tmp_path)
     book = openpyxl.load_workbook(path)
-    del book["Школы"]
+    book["Школы"].title = "Школы района"  # renamed: not the blank's sheet any more
     book["1.1 Качество подготовки"].delete_rows(TOP + 1)
     book.save(path)
     read = read_form(path, spec(), "f.xlsx")
@@ -312,7 +312,9 @@ def test_a_missing_sheet_and_a_deleted_row_are_named(tmp_path: Path) -> None:
         (None, None, "form_sheet"),
         (None, "Код", "form_rows"),
     ]
-    assert "«Школы»" in read.problems[0].message and "«1.1.2»" in read.problems[1].message
+    assert "нет листа «Школы»" in read.problems[0].message
+    assert "листы не из бланка: «Школы района»" in read.problems[0].message
+    assert "«1.1.2»" in read.problems[1].message
     assert (read.rows_read, read.rows_accepted) == (2, 2)
 
 
@@ -493,3 +495,14 @@ def test_a_folder_of_forms_reads_each_against_its_years_spec(tmp_path: Path) -> 
     assert [p.rule for p in reads[3].problems] == ["file_not_empty"]
     assert [p.rule for p in reads[4].problems] == ["form_year"]
     assert folder_year(good, raw) == 2027 and stated_year(loose) == 2027
+
+
+def test_a_row_copied_over_another_is_named_with_the_first(tmp_path: Path) -> None:
+    path = _cell(_write(tmp_path), "1.1 Качество подготовки", f"A{TOP + 1}", "1.1.1")
+    read = read_form(path, spec(), "f.xlsx")
+    assert [(p.row, p.column, p.rule) for p in read.problems] == [
+        (TOP + 1, "Код", "form_row_repeated"),
+        (None, "Код", "form_rows"),
+    ]
+    assert f"(строка {TOP})" in read.problems[0].message
+    assert read.accepted("1.1")["row"].tolist() == [TOP, TOP + 2]

@@ -103,7 +103,12 @@ def _assert_no_personal_data(processed: Path, anywhere: set[str], whole: set[str
     for path in processed.rglob("*.parquet"):
         table = pd.read_parquet(path)
         assert not PERSONAL_COLUMNS & set(table.columns), path
-        assert not {"surname", "first_name", "patronymic", "document"} & set(table.columns)
+        # mechanism_stages.document is the reference to an administrative act (an order's
+        # date and number) that shows a stage of the management cycle, not a person's document
+        names = {"surname", "first_name", "patronymic", "document"}
+        if path.stem == "mechanism_stages":
+            names -= {"document"}
+        assert not names & set(table.columns), path
         for col in table.columns:
             if table[col].dtype.kind in "biufcM":
                 continue

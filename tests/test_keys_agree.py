@@ -18,6 +18,8 @@ from soko.paths import expectations_dir
 from soko.pipeline.ingest import REGISTRY_KEY
 from soko.procedures.ege import KIND as EGE
 from soko.procedures.gve import KIND as GVE
+from soko.procedures.mechanisms.ingest import SCHEMAS as MECHANISMS
+from soko.procedures.mechanisms.ingest import STAGE_KEY, VALUE_KEY
 from soko.procedures.oge import KIND as OGE
 from soko.procedures.survey.ingest import CONTINGENT_KEY, RESPONDENT_KEY, SCHEMAS
 from soko.schema import KEYS
@@ -48,6 +50,16 @@ DECLARED: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
         [*CORE["school_periods"], *REGISTRY_KEY],
     ),
     "context": ("school_year_unique", KEYS["school_context"], list(CORE["school_context"])),
+    "mechanism_values": (
+        "mechanism_value_unique",
+        VALUE_KEY,
+        list(MECHANISMS["mechanism_values"]),
+    ),
+    "mechanism_stages": (
+        "mechanism_stage_unique",
+        STAGE_KEY,
+        list(MECHANISMS["mechanism_stages"]),
+    ),
 }
 # Tables whose rows are children of another's (one per participant × task / respondent ×
 # item, built from the parent's accepted rows): unique by construction on the parent's key

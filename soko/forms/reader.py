@@ -17,7 +17,7 @@ great-expectations contract with :func:`validate_forms`, for what the cell rules
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,13 +25,14 @@ from typing import Any
 import pandas as pd
 
 from soko.contracts.suites import validate_frame
-from soko.file_report import FileReport, display_name
+from soko.file_report import SAME_KEY, DuplicateNotice, FileReport, display_name
 from soko.forms.cells import Checked, cell_value_text, check_cell
-from soko.forms.spec import Column, FormSpec, Row, SheetSpec
+from soko.forms.spec import INSTRUCTION_SHEET, LISTS_SHEET, Column, FormSpec, Row, SheetSpec
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.sheets import Sheet, column_letter, read_sheets
 
 _SPACES = re.compile(r"\s+")
+_PLACE = ("sheet", "row", "source_file", "source_row")  # where a row is, not what it says
 _HEADER_SCAN = 40  # rows searched for the header
 _LIST_LIMIT = 12  # values listed in a message before «…»
 
@@ -60,6 +61,7 @@ class FormRead:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     rejected: set[tuple[str, int]] = field(default_factory=set)
+    duplicates: list[DuplicateNotice] = field(default_factory=list)  # identical copies
     unread_rows: int = 0  # rows of sheets that could not be read at all (all rejected)
     whole_file: bool = False  # nothing of the file is accepted
 
@@ -96,6 +98,7 @@ class FormRead:
         rep.rows_read = self.rows_read
         rep.rows_accepted = self.rows_accepted
         rep.problems = list(self.problems)
+        rep.duplicates = list(self.duplicates)
         return rep
 
 
@@ -335,37 +338,25 @@ def _row_problems(
     problems: list[Problem] = []
     prefilled: Row | None = None
     if spec.rows:
-        key = spec.column(spec.key)
         text = texts[spec.key].strip()
         prefilled = by_key.get(_norm(text))
+        bad: tuple[str, str] | None = None
         if prefilled is None:
-            problems.append(
-                cell_problem(
-                    file,
-                    spec,
-                    excel_row,
-                    index[spec.key],
-                    key,
-                    "form_prefilled",
-                    "такого кода нет в бланке: серые ячейки заполнены заранее, менять их "
-                    f"нельзя (коды бланка: {_listed(list(by_key))})",
-                    text,
-                )
+            codes = _listed([cell_value_text(r.cells[spec.key]) for r in spec.rows])
+            bad = (
+                "form_prefilled",
+                "такого кода нет в бланке: серые ячейки заполнены заранее, менять их нельзя "
+                f"(коды бланка: {codes})",
             )
         elif _norm(text) in seen:
-            problems.append(
-                cell_problem(
-                    file,
-                    spec,
-                    excel_row,
-                    index[spec.key],
-                    key,
-                    "form_row_repeated",
-                    f"строка с этим кодом уже есть (строка {seen[_norm(text)]}); оставьте одну",
-                    text,
-                )
+            bad = (
+                "form_row_repeated",
+                f"строка с этим кодом уже есть (строка {seen[_norm(text)]}); оставьте одну",
             )
             prefilled = None
+        if bad is not None:
+            col, column = index[spec.key], spec.column(spec.key)
+            problems.append(cell_problem(file, spec, excel_row, col, column, *bad, text))
         else:
             seen[_norm(text)] = excel_row
     for column in spec.rules_for(prefilled):
@@ -439,6 +430,9 @@ def read_form(
             )
         )
         return read
+    known = {_norm(s.name) for s in spec.sheets} | {_norm(INSTRUCTION_SHEET), _norm(LISTS_SHEET)}
+    strange = [s.name for s in sheets if _norm(s.name) not in known]
+    besides = f"; в книге есть листы не из бланка: {_listed(strange)}" if strange else ""
     for s in spec.sheets:
         if s not in present:
             read.problems.append(
@@ -448,7 +442,7 @@ def read_form(
                     None,
                     "form_sheet",
                     f"нет листа «{s.name}» ({s.title}): его строки не прочитаны; не "
-                    "переименовывайте и не удаляйте листы бланка",
+                    f"переименовывайте и не удаляйте листы бланка{besides}",
                 )
             )
     for s in present:
@@ -539,19 +533,62 @@ def read_forms(
 # --- contracts over the canonical rows ------------------------------------------------------
 
 
+def _identical_copies(frame: pd.DataFrame, key: list[str]) -> dict[int, int]:
+    """Rows whose key and content equal a row of an earlier file (by name): copy id →
+    original id (ids: ``source_row``). A repeat inside one file is not a copy."""
+    content = [c for c in frame.columns if c not in (*key, *_PLACE)]
+    order = frame.sort_values(["source_file", "source_row"], kind="stable")
+    sig = pd.util.hash_pandas_object(order[[*key, *content]], index=False).to_numpy()
+    first = order["source_row"].groupby(sig).transform("first").to_numpy()
+    first_file = frame.set_index("source_row").loc[first, "source_file"].to_numpy()
+    copy = order[key].notna().all(axis=1).to_numpy() & (
+        order["source_file"].to_numpy() != first_file
+    )
+    return dict(
+        zip(order["source_row"].to_numpy()[copy].tolist(), first[copy].tolist(), strict=True)
+    )
+
+
+def _same_key(
+    frame: pd.DataFrame, key: list[str], origin: list[tuple[FormRead, str, int]]
+) -> pd.Series:
+    """For rows sharing their key with others: where the others are («лист «1.1 …», строка 9
+    файла mechanisms/2026/b.xlsx»), for the uniqueness rule's message."""
+    out = pd.Series(pd.NA, index=frame.index, dtype="string")
+    complete = frame[frame[key].notna().all(axis=1)]
+    clash = complete[complete.duplicated(key, keep=False)]
+    for _, group in clash.groupby(key, sort=False):
+        ids = group["source_row"].tolist()
+        where = {
+            i: f"лист «{origin[i][0].spec.sheet(origin[i][1]).name}», строка {origin[i][2]} "
+            f"файла {origin[i][0].file}"
+            for i in ids
+        }
+        for i, idx in zip(ids, group.index, strict=True):
+            out[idx] = "; ".join(w for j, w in where.items() if j != i)
+    return out
+
+
 def validate_forms(
     table: str,
     parts: list[tuple[FormRead, pd.DataFrame]],
     parameters: dict[str, Any] | None = None,
     directory: Path | None = None,
+    key: Sequence[str] = (),
 ) -> list[pd.DataFrame]:
     """Check canonical rows built from forms against ``expectations/<table>.json`` in one
     great-expectations pass over every file (a fixed cost per pass, not per file).
 
     Each part's frame has ``sheet`` and ``row`` (where its row came from); the frame the
     contract sees also gets ``source_file`` and a ``source_row`` unique over all parts. A
-    broken rule rejects the row in its form, with the sheet and Excel row named; returns
-    each part's rows that passed (the same columns, ``sheet`` and ``row`` kept).
+    broken rule rejects the row in its form, with the sheet and Excel row named. Returns
+    each part's rows to write (the same columns, ``sheet`` and ``row`` kept).
+
+    With ``key`` (the contract's uniqueness rule) the forms are combined as every other kind
+    of file is: a row equal in key and content to a row of an earlier file (a form sent
+    twice) is checked as that row, accepted in its own file with a notice and written once;
+    rows sharing a key with different content are all rejected by the contract, each told
+    where the others are (column ``same_key``, which the suite then lists).
     """
     if not parts:
         return []
@@ -567,21 +604,39 @@ def validate_forms(
         origin += [(read, s, int(r)) for s, r in zip(frame["sheet"], frame["row"], strict=True)]
     combined = pd.concat(frames, ignore_index=True)
     combined["source_row"] = combined["source_row"].astype("int64")
+    copies: dict[int, int] = {}
+    if key:
+        copies = _identical_copies(combined, list(key))
+        combined = combined[~combined["source_row"].isin(list(copies))].copy()
+        combined[SAME_KEY] = _same_key(combined, list(key), origin)
     by_file = {read.file: read for read, _ in parts}
-    bad: set[int] = set()
+    bad: dict[int, list[Problem]] = {}
     for p in validate_frame(table, combined, None, parameters, directory):
         if p.row is None:
             by_file[p.file].reject_file(p)
             continue
-        read, code, row = origin[p.row]
-        name = read.spec.sheet(code).name
-        where = f"лист «{name}», строка {row}"
-        read.reject(
-            code, row, Problem(p.file, row, p.column, p.rule, f"{where}: {p.message}", p.value)
-        )
-        bad.add(p.row)
+        bad.setdefault(p.row, []).append(p)
+    for i, problems in bad.items():
+        read, code, row = origin[i]
+        for p in problems:
+            read.reject(code, row, _at(p, read, code, row))
+    for copy, original in copies.items():
+        read, code, row = origin[copy]
+        if original in bad:  # the same values break the same rules
+            for p in bad[original]:
+                read.reject(code, row, _at(p, read, code, row))
+        else:
+            o_read, _, o_row = origin[original]
+            read.duplicates.append(DuplicateNotice(row, o_read.file, o_row))
+    skip = set(bad) | set(copies)
     out = []
     for (read, frame), staged in zip(parts, frames, strict=True):
-        keep = ~staged["source_row"].isin(bad).to_numpy()
+        keep = ~staged["source_row"].isin(list(skip)).to_numpy()
         out.append(frame.reset_index(drop=True)[keep] if not read.whole_file else frame.iloc[0:0])
     return out
+
+
+def _at(p: Problem, read: FormRead, code: str, row: int) -> Problem:
+    """A contract's problem addressed to a form's sheet and Excel row."""
+    where = f"лист «{read.spec.sheet(code).name}», строка {row}"
+    return Problem(read.file, row, p.column, p.rule, f"{where}: {p.message}", p.value)

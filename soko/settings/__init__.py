@@ -25,6 +25,7 @@ from soko.settings.gia_scales import GiaScalesFile
 from soko.settings.loading import display_name, load_checked_path, problems_at, validate
 from soko.settings.objectivity import ObjectivityFile
 from soko.settings.pisa import PisaFile
+from soko.settings.ratings import RatingsFile
 from soko.settings.region import RegionFile
 from soko.settings.scales import VprScalesFile, WorkbookProcedureFile
 from soko.settings.school_classes import SchoolClassesFile
@@ -46,6 +47,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "rpr.yml": WorkbookProcedureFile,
     "pisa.yml": PisaFile,
     "surveys.yml": SurveysFile,
+    "ratings.yml": RatingsFile,
 }
 # Files the pipeline cannot run without (the others belong to optional parts).
 REQUIRED: tuple[str, ...] = ("region.yml", "vpr_scales.yml", "thresholds.yml")
@@ -127,6 +129,22 @@ def _cross_issues(models: dict[str, Any]) -> Iterator[tuple[str, list[Issue]]]:
                         )
                     )
         yield "value_added.yml", found
+    ratings: RatingsFile | None = models.get("ratings.yml")
+    if ratings is not None and va is not None:
+        yield "ratings.yml", list(_rating_analyses(va, ratings))
+
+
+def _rating_analyses(va: ValueAddedFile, ratings: RatingsFile) -> Iterator[Issue]:
+    known = [a.id for a in va.analyses]
+    for level in ("schools", "municipalities"):
+        for i, c in enumerate(getattr(ratings, level).components):
+            for j, name in enumerate(c.analyses or []):
+                if name not in known:
+                    yield (
+                        (level, "components", i, "analyses", j),
+                        f"анализа «{name}» нет в value_added.yml → analyses "
+                        f"(есть: {', '.join(known)})",
+                    )
 
 
 def _known_groups(region: RegionFile, obj: ObjectivityFile) -> Iterator[Issue]:

@@ -89,9 +89,18 @@ def _clear_header(book: openpyxl.Workbook) -> None:
         cell.value = None
 
 
+COPY = f"mechanisms/{YEAR}/mechanisms_{YEAR}_01_копия.xlsx"
+
+
 def _twice(raw: Path) -> None:
     write_mechanisms(raw / FILE)
-    write_mechanisms(raw / f"mechanisms/{YEAR}/mechanisms_{YEAR}_01_копия.xlsx")
+    write_mechanisms(raw / COPY)
+
+
+def _two_editions(raw: Path) -> None:
+    """The form sent again with one value corrected: that indicator is rejected in both."""
+    write_mechanisms(raw / FILE)
+    write_mechanisms(raw / COPY, edit=_cell(S11, f"E{FIRST}", 60))
 
 
 def _two_municipalities(raw: Path) -> None:
@@ -108,13 +117,16 @@ def _ods(raw: Path) -> None:
 
 
 def _check_twice(report, processed: Path) -> None:
-    by_file = {f.file: f for f in report.files}
-    for f in by_file.values():
-        if f.kind == "mechanisms":
-            assert f.rows_read == N and f.rows_accepted == 0
-            rules = {p.rule for p in f.problems}
-            assert rules == {"mechanism_value_unique", "mechanism_stage_unique"}, rules
-            assert len(f.problems) == N
+    """The copy's rows are accepted, each with a notice naming the row it repeats."""
+    (copy,) = [f for f in report.files if f.file == COPY]
+    assert len(copy.duplicates) == N
+    first = copy.duplicates[0]
+    assert (first.row, first.other_file, first.other_row) == (FIRST, FILE, FIRST)
+
+
+def _names_the_other(report) -> None:
+    (p,) = [p for f in report.files if f.file == FILE for p in f.problems]
+    assert p.value == f"лист «{S11}», строка {FIRST} файла {COPY}", p.value
 
 
 def _read_all(report, file: str) -> None:
@@ -239,12 +251,21 @@ CASES = [
         "mechanisms-sent-twice",
         "mechanisms",
         _twice,
+        accepted={FILE: N, COPY: N},
+        tables={"mechanism_values": N_IND, "mechanism_stages": N_STAGE},
+        check=_check_twice,
+    ),
+    Case(
+        "mechanisms-sent-twice-in-two-editions",
+        "mechanisms",
+        _two_editions,
         problems=(
             Expect(FILE, "mechanism_value_unique", FIRST, "Код", (f"лист «{S11}»", "дважды")),
+            Expect(COPY, "mechanism_value_unique", FIRST, "Код", (f"лист «{S11}»", "дважды")),
         ),
-        exact=False,
-        check=_check_twice,
-        tables={"mechanism_values": 0, "mechanism_stages": 0},
+        accepted={FILE: N - 1, COPY: N - 1},
+        tables={"mechanism_values": N_IND - 1, "mechanism_stages": N_STAGE},
+        check=lambda report, processed: _names_the_other(report),
     ),
     Case(
         "mechanisms-ods-from-libreoffice",

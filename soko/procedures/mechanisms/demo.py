@@ -125,14 +125,25 @@ def maturity_table(
     )
 
 
+def _municipalities(ctx: DemoContext, year: int) -> dict[str, str]:
+    """Code → name of the municipalities with a school in ``year``, in the configuration's
+    order (a region's municipality without schools in the demo has no form)."""
+    labels = ctx.labels(year)
+    if "exists" in labels:
+        labels = labels[labels["exists"].astype(bool)]
+    present = set(labels["municipality_code"])
+    return {c: n for c, n in region(ctx.config_dir).municipalities_in(year).items() if c in present}
+
+
 def generate(ctx: DemoContext, params: MechanismsDemoParams | None = None) -> list[Path]:
     """``Procedure.demo``: ``mechanisms/<year>/mechanisms_<year>_<code>.xlsx``, truth beside."""
     params = params or MechanismsDemoParams()
     settings = mechanism_settings(ctx.config_dir)
-    cfg = region(ctx.config_dir)
     spec = mechanism_form(ctx.config_dir)
     directions = list(settings.directions)
-    every = list(dict.fromkeys(c for y in ctx.years for c in cfg.municipalities_in(y)))
+    # the demo region's municipalities (those with schools) as each year's registry has them
+    by_year = {y: _municipalities(ctx, y) for y in ctx.years}
+    every = list(dict.fromkeys(c for y in ctx.years for c in by_year[y]))
     truth = maturity_table(every, directions, ctx.years, ctx.seed, params)
     thresholds = params.thresholds
     done = truth["maturity"].to_numpy()[:, None] > thresholds[None, :]
@@ -147,7 +158,7 @@ def generate(ctx: DemoContext, params: MechanismsDemoParams | None = None) -> li
     for year in ctx.years:
         folder = ctx.out / FOLDER / str(year)
         mine: list[Path] = []
-        for code, name in cfg.municipalities_in(year).items():
+        for code, name in by_year[year].items():
             rng = rng_for(ctx.seed, "mechanisms", "form", year, code)
             values = {}
             for d in directions:

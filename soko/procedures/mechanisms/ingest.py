@@ -20,6 +20,11 @@ from soko.procedures.mechanisms.form import PART_INDICATOR, PART_STAGE, mechanis
 from soko.procedures.mechanisms.settings import STAGES, mechanism_settings
 
 KIND = "mechanisms"
+# The contracts' keys (rules mechanism_value_unique, mechanism_stage_unique): one value per
+# indicator and one answer per stage of a direction, per municipality and year — the keys
+# the scores join on. A municipality's form sent twice breaks them.
+VALUE_KEY: tuple[str, ...] = ("year", "municipality_code", "direction", "indicator")
+STAGE_KEY: tuple[str, ...] = ("year", "municipality_code", "direction", "stage")
 SCHEMAS: dict[str, dict[str, str]] = {
     "mechanism_values": {
         "year": "int64",
@@ -115,18 +120,12 @@ def ingest_mechanisms(paths: list[Path], raw: Path, schools: pd.DataFrame) -> In
         "known_directions": list(settings.directions),
         "known_stages": list(STAGES),
     }
-    validate_forms("mechanism_values", [(r, v) for r, v, _ in staged], indicators)
-    validate_forms("mechanism_stages", [(r, s) for r, _, s in staged], indicators)
-    values, stages = [], []
-    for read, v, s in staged:  # what every contract left (a file rejected whole: nothing)
-        for frame, out in ((v, values), (s, stages)):
-            if read.whole_file or frame.empty:
-                continue
-            keep = [
-                (c, int(r)) not in read.rejected
-                for c, r in zip(frame["sheet"], frame["row"], strict=True)
-            ]
-            out.append(frame[keep])
+    values = validate_forms(
+        "mechanism_values", [(r, v) for r, v, _ in staged], indicators, key=VALUE_KEY
+    )
+    stages = validate_forms(
+        "mechanism_stages", [(r, s) for r, _, s in staged], indicators, key=STAGE_KEY
+    )
     result = IngestResult(reports=[r.report(KIND) for r in reads])
     result.tables["mechanism_values"] = [_canonical(values, "mechanism_values")]
     result.tables["mechanism_stages"] = [_canonical(stages, "mechanism_stages")]
