@@ -187,9 +187,31 @@ def evaluation_tables() -> tuple[DerivedSpec, ...]:
 
 def derived_tables() -> tuple[DerivedSpec, ...]:
     """Every derived table the build knows: each procedure's, the cross-procedure
-    comparison, then the school evaluation tables."""
+    comparison, then the school evaluation tables — each after the derived tables it reads
+    (a procedure reading the evaluation models' tables, like the mechanisms' indicators,
+    comes after them), so computing them in this order works without the build graph."""
     per_procedure = tuple(spec for proc in discover() for spec in proc.derived)
-    return (*per_procedure, cross_table(), *evaluation_tables())
+    return _after_inputs((*per_procedure, cross_table(), *evaluation_tables()))
+
+
+def _after_inputs(specs: tuple[DerivedSpec, ...]) -> tuple[DerivedSpec, ...]:
+    """``specs`` in their order, except that a spec waits for the derived tables it reads
+    (``derived/<name>`` inputs; a stable topological order)."""
+    names = {s.name for s in specs}
+    placed: list[DerivedSpec] = []
+    done: set[str] = set()
+    waiting = list(specs)
+    while waiting:
+        for i, spec in enumerate(waiting):
+            needs = {t.split("/", 1)[1] for t in spec.inputs if t.startswith("derived/")}
+            if (needs & names) <= done:
+                placed.append(waiting.pop(i))
+                done.add(spec.name)
+                break
+        else:  # a cycle: keep the rest as declared (the build graph reports it)
+            placed += waiting
+            break
+    return tuple(placed)
 
 
 def derived_table(name: str) -> DerivedSpec:

@@ -14,6 +14,7 @@ from soko.procedures.mechanisms.demo import generate
 from soko.procedures.mechanisms.form import FOLDER, TEMPLATE
 from soko.procedures.mechanisms.ingest import SCHEMAS, ingest_mechanisms
 from soko.procedures.mechanisms.settings import CONFIG_FILE, MechanismsFile
+from soko.procedures.mechanisms.tables import DERIVED
 from soko.readers.sheets import TABLE_PATTERNS
 
 PROCEDURE = Procedure(
@@ -22,6 +23,7 @@ PROCEDURE = Procedure(
     schemas=SCHEMAS,
     main_table="mechanism_values",
     ingester=Ingester(folder=FOLDER, patterns=TABLE_PATTERNS, run=ingest_mechanisms),
+    derived=DERIVED,
     demo=generate,
     # assessments of management, not results: nothing for the unified `results` table
     unified_results=None,

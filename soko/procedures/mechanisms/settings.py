@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
+from string import Formatter
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -213,6 +214,109 @@ class Weights(Model):
         return self
 
 
+ADDRESSEES: tuple[str, ...] = (
+    "департамент",
+    "институт развития образования",
+    "муниципальный орган управления образованием",
+    "школа",
+)
+
+# What a recommendation's text may quote, by the kind of unit a rule is checked on. The
+# values are Russian text with the figures already formatted (soko.procedures.mechanisms.
+# recommendations); a template naming anything else is refused at the door.
+BASE_FIELDS = ("year", "unit_name", "figures")
+DIRECTION_FIELDS = (
+    "direction", "direction_name", "score", "level", "rank", "n_units", "stages_done",
+    "breaks_at", "missing", "quoted", "full_cycles",
+)  # fmt: skip
+INDICATOR_FIELDS = ("indicator", "value", "prev_value", "change")
+TASK_FIELDS = ("tasks", "subjects")
+SCHOOL_FIELDS = ("school_name", "school_code", "years_in_class", "reason")
+
+
+class Condition(Model):
+    """When a rule fires; every key given must hold (a small, checked language).
+
+    Checked on each row of the scores (a unit × direction) unless ``task_deficits`` (the
+    region's weakest ВПР tasks, once a year) or ``school_class`` (each school of the class)
+    is given.
+    """
+
+    unit: Literal["municipality", "region"] = "municipality"
+    direction: list[Text] | None = None  # directions it applies to (default: all)
+    cycle_breaks_at: Text | None = None  # a stage code, or "any": the cycle is not full
+    direction_rank_bottom: int | None = Field(default=None, ge=1)  # among the last N places
+    level: Text | None = None  # the direction's level is this one («низкий»)
+    indicator_rising: Text | None = None  # this indicator's value rose against last year
+    indicator_above_region: Text | None = None  # the unit's value is above the region's
+    quote: list[Text] = Field(default_factory=list)  # indicators quoted with the region's
+    task_deficits: int | None = Field(default=None, ge=1, le=30)  # N weakest ВПР tasks
+    school_class: Literal["shnor", "shnsu"] | None = None  # each such school of the year
+
+    @field_validator("direction", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str | int | float) else value
+
+    @property
+    def scope(self) -> str:
+        if self.task_deficits is not None:
+            return "tasks"
+        if self.school_class is not None:
+            return "school"
+        return "direction"
+
+    def fields(self) -> tuple[str, ...]:
+        """The template fields this condition gives values for."""
+        if self.scope == "tasks":
+            return (*BASE_FIELDS, *TASK_FIELDS)
+        if self.scope == "school":
+            return (*BASE_FIELDS, *SCHOOL_FIELDS)
+        extra = INDICATOR_FIELDS if (self.indicator_rising or self.indicator_above_region) else ()
+        return (*BASE_FIELDS, *DIRECTION_FIELDS, *extra)
+
+
+class Rule(Model):
+    """A targeted recommendation: to whom, when, and the Russian text quoting the figures."""
+
+    code: Text
+    addressee: Literal[ADDRESSEES]  # type: ignore[valid-type]
+    when: Condition
+    text: Text
+
+    @model_validator(mode="after")
+    def _fields_known(self) -> Rule:
+        try:
+            names = {f for _, f, _, _ in Formatter().parse(self.text) if f is not None}
+        except ValueError as err:
+            raise PydanticCustomError(
+                "mechanisms_rule_text",
+                "в тексте правила {code} ошибка в фигурных скобках: {err}",
+                {"code": self.code, "err": str(err)},
+            ) from None
+        allowed = self.when.fields()
+        unknown = sorted(names - set(allowed))
+        if unknown:
+            raise PydanticCustomError(
+                "mechanisms_rule_fields",
+                "в тексте правила {code} неизвестные поля {unknown}; для этого условия "
+                "доступны: {allowed}",
+                {"code": self.code, "unknown": ", ".join(unknown), "allowed": ", ".join(allowed)},
+            )
+        c = self.when
+        if c.scope != "direction" and (
+            c.cycle_breaks_at or c.direction_rank_bottom or c.level or c.indicator_rising
+            or c.indicator_above_region or c.quote or c.direction
+        ):  # fmt: skip
+            raise PydanticCustomError(
+                "mechanisms_rule_scope",
+                "в правиле {code} условия task_deficits и school_class не сочетаются с "
+                "условиями по направлениям",
+                {"code": self.code},
+            )
+        return self
+
+
 class MechanismsFile(Model):
     """The whole ``config/mechanisms.yml``."""
 
@@ -220,6 +324,7 @@ class MechanismsFile(Model):
     weights: Weights
     levels: list[Level] = Field(min_length=1)
     directions: dict[str, Direction] = Field(min_length=1)
+    recommendations: list[Rule] = Field(default_factory=list)
 
     @field_validator("stages")
     @classmethod
@@ -249,7 +354,44 @@ class MechanismsFile(Model):
                 "коды показателей должны быть уникальны во всём файле; повторяются: {codes}",
                 {"codes": ", ".join(twice)},
             )
+        self._check_rules(set(codes))
         return self
+
+    def _check_rules(self, indicators: set[str]) -> None:
+        levels = {lv.name for lv in self.levels}
+        seen: set[str] = set()
+        for rule in self.recommendations:
+            c = rule.when
+            problems = []
+            if rule.code in seen:
+                problems.append(f"код правила {rule.code} повторяется")
+            seen.add(rule.code)
+            if c.cycle_breaks_at and c.cycle_breaks_at not in (*STAGES, "any"):
+                problems.append(
+                    f"cycle_breaks_at: {c.cycle_breaks_at!r} — не этап цикла; этапы: "
+                    + ", ".join(STAGES)
+                    + " (или any)"
+                )
+            if c.level and c.level not in levels:
+                problems.append(
+                    f"level: {c.level!r} — нет такого уровня; есть: " + ", ".join(levels)
+                )
+            for d in c.direction or []:
+                if d not in self.directions:
+                    problems.append(f"direction: {d!r} — нет такого направления")
+            for key, code in (
+                ("indicator_rising", c.indicator_rising),
+                ("indicator_above_region", c.indicator_above_region),
+                *(("quote", q) for q in c.quote),
+            ):
+                if code and code not in indicators:
+                    problems.append(f"{key}: {code!r} — нет такого показателя")
+            if problems:
+                raise PydanticCustomError(
+                    "mechanisms_rule",
+                    "правило рекомендации {code}: {problems}",
+                    {"code": rule.code, "problems": "; ".join(problems)},
+                )
 
     def level(self, share: float) -> str:
         """The named level of a direction's score (share of its maximum)."""
