@@ -31,10 +31,18 @@ class DerivedSpec:
     optional: tuple[str, ...] = ()
 
     def present_inputs(self, processed: Path) -> tuple[str, ...]:
+        """The inputs to read: every required one, and each optional one that exists.
+
+        An optional *derived* input is always kept: the build makes it before this table, and
+        on a fresh build its file does not exist yet when the graph is planned — dropping it
+        then would compute this table first, silently from an empty frame.
+        """
         return tuple(
             t
             for t in self.inputs
-            if t not in self.optional or (Path(processed) / f"{t}.parquet").is_file()
+            if t not in self.optional
+            or t.startswith(f"{DERIVED}/")
+            or (Path(processed) / f"{t}.parquet").is_file()
         )
 
 
