@@ -91,6 +91,7 @@ class _Matched:
 
 def _standardised(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     x = frame[list(columns)].to_numpy(dtype=np.float64)
+    x = x[:, ~np.isnan(x).all(axis=0)]  # a covariate nobody has (size of a 0/1 outcome) is out
     if x.size == 0:
         return x.reshape(len(frame), 0)
     centre = np.nanmean(x, axis=0)
