@@ -58,6 +58,7 @@ MATCH_COLUMNS: dict[str, str] = {
     "size": "size",
 }
 EXACT_COLUMNS: dict[str, str] = {"school_kind": "school_kind", "municipality": "municipality_code"}
+DOF_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class _Matched:
     weight: dict[str, float]  # control -> K_c
     weight_sq: dict[str, float]  # control -> K'_c
     sigma2: dict[str, float]  # control -> σ²_c
+    slope_var: float = 0.0  # variance of Σ_t D_t from the estimated adjustment slopes
 
 
 def _standardised(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
@@ -98,6 +100,21 @@ def _standardised(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     x = np.where(np.isnan(x), centre, x)  # a missing covariate counts as the average
     sd = x.std(axis=0)
     return (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+
+
+def _slopes(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares slopes of y on the columns of x (with an intercept) and their
+    heteroskedasticity-robust (HC1) covariance; zeros when the controls are too few."""
+    k = x.shape[1]
+    if k == 0 or len(y) <= k + 2:
+        return np.zeros(k), np.zeros((k, k))
+    design = np.column_stack([np.ones(len(y)), x])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    resid = y - design @ coef
+    bread = np.linalg.pinv(design.T @ design)
+    meat = (design * resid[:, None] ** 2).T @ design
+    cov = bread @ meat @ bread * len(y) / (len(y) - k - 1)
+    return np.asarray(coef[1:]), cov[1:, 1:]
 
 
 def _nearest(distance: np.ndarray, k: int) -> np.ndarray:
@@ -127,7 +144,14 @@ def _match_cohort(
     nearest = _nearest(dist, neighbours)
     change = units["change"].to_numpy(dtype=np.float64)
     m = nearest.shape[1]
-    d = change[t_idx] - change[c_idx][nearest].mean(axis=1)
+    # bias correction (Abadie & Imbens 2011): a control's change is moved to the treated
+    # school's covariates along the controls' linear regression of change on them, so the
+    # matching discrepancy left (the treated are the extreme ones) does not bias the effect
+    beta, beta_cov = _slopes(x[c_idx], change[c_idx])
+    gap = x[t_idx][:, None, :] - x[c_idx][nearest]  # (treated, neighbours, covariates)
+    adjust = gap @ beta if beta.size else np.zeros(nearest.shape)
+    d = change[t_idx] - (change[c_idx][nearest] + adjust).mean(axis=1)
+    gap_sum = gap.mean(axis=1).sum(axis=0)  # Σ_t of the mean gap: how τ·N_t leans on β
     codes = units["unit"].astype(str).to_numpy()
     weight: dict[str, float] = {}
     weight_sq: dict[str, float] = {}
@@ -150,7 +174,19 @@ def _match_cohort(
         dc[j] = np.inf
         nb = int(np.argmin(dc))
         sigma2[c] = 0.5 * float(change[ci] - change[c_idx[nb]]) ** 2
-    return _Matched(d, change[t_idx], weight, weight_sq, sigma2)
+    slope_var = float(gap_sum @ beta_cov @ gap_sum) if beta.size else 0.0
+    return _Matched(d, change[t_idx], weight, weight_sq, sigma2, slope_var)
+
+
+def _dof(sq: np.ndarray, n_t: int) -> float:
+    """Degrees of freedom of the variance: n_t − 1 when the treated schools' comparisons are
+    equally noisy, fewer when a few noisy ones dominate the sum. Satterthwaite's
+    (Σ v)² / Σ v² with each comparison's variance v estimated by its squared deviation r²
+    (E r⁴ = 3 v² for a normal deviation, hence the 3); at least 1."""
+    total, fourth = float(sq.sum()), float((sq**2).sum())
+    if fourth <= 0:
+        return float(n_t - 1)
+    return max(1.0, min(float(n_t - 1), DOF_FACTOR * total**2 / fourth))
 
 
 def _combine(parts: Iterable[_Matched], level: float) -> DidEstimate:
@@ -163,11 +199,13 @@ def _combine(parts: Iterable[_Matched], level: float) -> DidEstimate:
     tau = float(d.mean())
     naive = float(np.concatenate([p.change for p in parts]).mean())
     reuse = sum((p.weight[c] ** 2 - p.weight_sq[c]) * p.sigma2[c] for p in parts for c in p.weight)
+    reuse += sum(p.slope_var for p in parts)
     if n_t < 2:
         return DidEstimate(tau, math.nan, math.nan, math.nan, n_t, len(controls), naive)
-    var = (float(((d - tau) ** 2).sum()) + reuse) / n_t**2
+    sq = (d - tau) ** 2
+    var = (float(sq.sum()) + reuse) / n_t**2
     se = math.sqrt(max(var, 0.0))
-    q = float(stats.t.ppf(0.5 + level / 2, df=n_t - 1))
+    q = float(stats.t.ppf(0.5 + level / 2, df=_dof(sq, n_t)))
     return DidEstimate(tau, se, tau - q * se, tau + q * se, n_t, len(controls), naive)
 
 
