@@ -18,11 +18,12 @@ from soko.demo import SIZES
 from soko.paths import processed_dir, project_root, raw_dir
 from soko.pipeline.analytic_base import build_analytic_base
 from soko.pipeline.demo import generate_demo
-from soko.pipeline.ingest import ingest, validate_file
+from soko.pipeline.forms import UnknownMunicipality, blank_forms
+from soko.pipeline.ingest import ingest, known_schools, validate_file
 from soko.registry import discover
 
 # Commands that run on the configuration: nothing starts while it has a mistake.
-CHECKED_COMMANDS = frozenset({"demo", "ingest", "build"})
+CHECKED_COMMANDS = frozenset({"demo", "ingest", "build", "forms"})
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -75,6 +76,32 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return build(year=args.year, jobs=args.jobs, only=args.only)
 
 
+def _cmd_forms(args: argparse.Namespace) -> int:
+    out = Path(args.out) if args.out else project_root() / "data" / "forms" / str(args.year)
+    schools = known_schools(Path(args.raw), Path(args.processed))
+    try:
+        written = blank_forms(args.year, out, args.municipality, schools)
+    except UnknownMunicipality as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if not written:
+        print("Ни одна процедура не выдаёт форм для заполнения.")
+        return 0
+    by_template: dict[str, list] = {}
+    for w in written:
+        by_template.setdefault(w.template.code, []).append(w)
+    print(f"Бланки форм на {args.year} год записаны в {out} (файлов: {len(written)}):")
+    for forms in by_template.values():
+        t = forms[0].template
+        print(f"  «{t.title}»: {len(forms)} шт. ({forms[0].path.name}", end="")
+        print(f" … {forms[-1].path.name})" if len(forms) > 1 else ")")
+        print(
+            f"    заполненные копии положите в {forms[0].raw_folder}{args.year}/ "
+            "и выполните `soko ingest`"
+        )
+    return 0
+
+
 def _cmd_check_config(args: argparse.Namespace) -> int:
     return check_config_command(Path(args.config) if args.config else None)
 
@@ -113,6 +140,16 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, default=2, help="параллельных процессов")
     b.add_argument("--only", default=None, help="строить только страницы, чьё имя содержит строку")
     b.set_defaults(func=_cmd_build)
+
+    f = sub.add_parser("forms", help="записать бланки форм для заполнения (xlsx) на год")
+    f.add_argument("--year", type=int, required=True, help="год, на который заполняются формы")
+    f.add_argument("--out", default=None, help="папка для бланков (по умолчанию data/forms/<год>)")
+    f.add_argument(
+        "--municipality", default=None, help="код муниципалитета: бланки только для него"
+    )
+    f.add_argument("--raw", default=str(raw_dir()), help=argparse.SUPPRESS)
+    f.add_argument("--processed", default=str(processed_dir()), help=argparse.SUPPRESS)
+    f.set_defaults(func=_cmd_forms)
 
     c = sub.add_parser("check-config", help="проверить файлы конфигурации (config/)")
     c.add_argument("--config", default=None, help="папка конфигурации (по умолчанию config/)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -75,6 +75,49 @@ class DemoContext:
 
 
 @dataclass(frozen=True)
+class FormContext:
+    """What a form's spec is built from: the year, the municipality it is for (None for a
+    regional form), the configuration folder and the school registry with its periods (for
+    forms prefilled with a municipality's schools; empty when none is known yet)."""
+
+    year: int
+    municipality_code: str | None = None
+    municipality_name: str | None = None
+    config_dir: Path | None = None
+    schools: pd.DataFrame | None = None
+
+    def identity(self) -> dict[str, object]:
+        """The values written on every sheet (``soko.forms`` identity fields)."""
+        out: dict[str, object] = {"year": self.year}
+        if self.municipality_code is not None:
+            out["municipality_code"] = self.municipality_code
+            out["municipality_name"] = self.municipality_name or self.municipality_code
+        return out
+
+
+@dataclass(frozen=True)
+class FormTemplate:
+    """An input form a procedure hands out (`soko forms`) and reads back in its ingest.
+
+    ``spec(ctx)`` builds the form's ``soko.forms.FormSpec`` for a year (and municipality);
+    typed ``Any`` because ``soko.forms`` is a layer above this module. ``scope``: one copy
+    per municipality or one for the region. Filled copies go to
+    ``data/raw/<folder>/<year>/`` (``folder`` is the procedure's ingester folder).
+    """
+
+    code: str  # «mechanisms»: the files' names
+    title: str  # «Механизмы управления качеством образования»
+    scope: Literal["municipality", "region"]
+    folder: str
+    spec: Callable[[FormContext], Any]
+
+    def file_name(self, ctx: FormContext) -> str:
+        if self.scope == "municipality" and ctx.municipality_code is not None:
+            return f"{self.code}_{ctx.year}_{ctx.municipality_code}.xlsx"
+        return f"{self.code}_{ctx.year}.xlsx"
+
+
+@dataclass(frozen=True)
 class Procedure:
     code: str  # "vpr", "oge", "ege", "niko", "rpr", "pisa", "survey"
     title: str  # «ОГЭ»
@@ -93,6 +136,8 @@ class Procedure:
     # configuration files the procedure alone reads: file name in config/ -> its pydantic
     # model (checked by `soko check-config` and before every command, like the core files)
     config_schemas: dict[str, Any] = field(default_factory=dict)
+    # input forms it hands out (`soko forms`) and reads back in its ingest
+    forms: tuple[FormTemplate, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

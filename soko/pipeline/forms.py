@@ -1,0 +1,74 @@
+"""`soko forms`: every procedure's blank input forms for a year, prefilled per municipality.
+
+The specs come from the procedures (``Procedure.forms``); this module only decides who gets
+a copy (each municipality of the year, or the region once) and where the files go, so a new
+form needs no change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from soko.config import region
+from soko.forms import write_form
+from soko.procedure import FormContext, FormTemplate
+from soko.registry import discover
+
+
+@dataclass(frozen=True)
+class WrittenForm:
+    template: FormTemplate
+    path: Path
+    municipality_code: str | None
+
+    @property
+    def raw_folder(self) -> str:
+        """Where the filled copy goes (under the project's data/raw/)."""
+        return f"data/raw/{self.template.folder}/"
+
+
+class UnknownMunicipality(ValueError):
+    """``--municipality`` names no municipality of the year (a user's mistake, in Russian)."""
+
+
+def blank_forms(
+    year: int,
+    out: Path,
+    municipality: str | None = None,
+    schools: pd.DataFrame | None = None,
+    config_dir: Path | None = None,
+) -> list[WrittenForm]:
+    """Write every procedure's forms for ``year`` under ``out``; what was written, in order.
+
+    A per-municipality form is written for each municipality of the year (or ``municipality``
+    alone); a regional form once (skipped when one municipality is asked for).
+    """
+    cfg = region(config_dir)
+    municipalities = cfg.municipalities_in(year)
+    if municipality is not None and municipality not in municipalities:
+        known = ", ".join(municipalities)
+        raise UnknownMunicipality(
+            f"муниципалитета с кодом «{municipality}» нет в config/region.yml на {year} год; "
+            f"коды: {known}"
+        )
+    wanted = {municipality: municipalities[municipality]} if municipality else municipalities
+    written: list[WrittenForm] = []
+    for proc in discover():
+        for template in proc.forms:
+            if template.scope == "region":
+                if municipality is not None:
+                    continue
+                contexts = [FormContext(year, config_dir=config_dir, schools=schools)]
+            else:
+                contexts = [
+                    FormContext(year, code, name, config_dir, schools)
+                    for code, name in wanted.items()
+                ]
+            for ctx in contexts:
+                path = out / template.file_name(ctx)
+                write_form(template.spec(ctx), path, ctx.identity())
+                written.append(WrittenForm(template, path, ctx.municipality_code))
+    return written
