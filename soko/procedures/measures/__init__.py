@@ -18,7 +18,7 @@ from soko.derive import DerivedSpec
 from soko.procedure import Ingester, Procedure
 from soko.procedures.measures import tables
 from soko.procedures.measures.demo import generate
-from soko.procedures.measures.register import SCHEMA, TABLE, ingest_register
+from soko.procedures.measures.register import FORM, SCHEMA, TABLE, ingest_register
 from soko.procedures.measures.settings import CONFIG_FILE, MeasuresFile, measures_settings
 from soko.readers.sheets import TABLE_PATTERNS
 
@@ -84,4 +84,5 @@ PROCEDURE = Procedure(
     unified_results=None,
     title_words=("Реестр мер",),
     config_schemas={CONFIG_FILE: MeasuresFile},
+    forms=(FORM,),
 )

@@ -1,4 +1,5 @@
-"""Demo register of measures: one file per municipality, from the measures the demo planted.
+"""Demo register of measures: one filled form per municipality and year, from the measures
+the demo planted.
 
 The treated schools, their kinds and start year are :mod:`soko.demo.measures`' plan (the same
 function :func:`soko.demo.vpr.school_means` adds their gains with, so the register and the
@@ -15,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from soko.config import region, vpr_subjects
+from soko.config import vpr_subjects
 from soko.demo.model import ModelParams, rng_for
 from soko.demo.vpr import school_means
-from soko.demo.writers import add_truth_meta, write_csv
-from soko.procedure import DemoContext
-from soko.procedures.measures.register import COLUMNS
+from soko.demo.writers import add_truth_meta
+from soko.forms import write_form
+from soko.procedure import DemoContext, FormContext
+from soko.procedures.measures.register import FORM, HEADERS
 from soko.procedures.measures.settings import measures_settings
 
 FOLDER = "measures"
@@ -67,14 +69,15 @@ def register_rows(ctx: DemoContext) -> pd.DataFrame:
         span = DURATION.get(t.kind)
         rows.append(
             {
-                "Код муниципалитета": labels["municipality_code"],
-                "Код ОО": labels["school_code"],
-                "Вид меры": names[t.kind],
-                "Предмет": subjects[t.register_subject] if t.register_subject else "",
-                "Год начала": t.start_year,
-                "Год окончания": "" if span is None else t.start_year + span,
-                "Адресат": ADDRESSEE.get(t.kind, ""),
-                "Документ": _document(rng, t.start_year),
+                "municipality_code": str(labels["municipality_code"]),
+                "municipality_name": str(labels["municipality_name"]),
+                "school_code": str(labels["school_code"]),
+                "kind": names[t.kind],
+                "subject": subjects[t.register_subject] if t.register_subject else None,
+                "start_year": t.start_year,
+                "end_year": None if span is None else t.start_year + span,
+                "addressee": ADDRESSEE.get(t.kind, ""),
+                "document": _document(rng, t.start_year),
             }
         )
     stable = _stable_municipalities(ctx)
@@ -84,49 +87,65 @@ def register_rows(ctx: DemoContext) -> pd.DataFrame:
         start = sorted(ctx.years)[demo.start_offset]
         picked = rng.choice(stable, min(demo.cross_check_municipalities, len(stable)), False)
         for code in sorted(str(c) for c in picked):
+            labels = ctx.labels(start)
+            name = labels.loc[labels["municipality_code"] == code, "municipality_name"]
             rows.append(
                 {
-                    "Код муниципалитета": code,
-                    "Код ОО": "",
-                    "Вид меры": names[CROSS_CHECK],
-                    "Предмет": "",
-                    "Год начала": start,
-                    "Год окончания": "",
-                    "Адресат": ADDRESSEE[CROSS_CHECK],
-                    "Документ": _document(rng, start),
+                    "municipality_code": code,
+                    "municipality_name": str(name.iloc[0]) if len(name) else code,
+                    "school_code": None,
+                    "kind": names[CROSS_CHECK],
+                    "subject": None,
+                    "start_year": start,
+                    "end_year": None,
+                    "addressee": ADDRESSEE[CROSS_CHECK],
+                    "document": _document(rng, start),
                 }
             )
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    return frame.sort_values(["Код муниципалитета", "Код ОО", "Вид меры"], kind="stable")
+    frame = pd.DataFrame(rows, columns=["municipality_code", "municipality_name", *HEADERS])
+    return frame.sort_values(
+        ["municipality_code", "school_code", "kind"], kind="stable", na_position="last"
+    ).reset_index(drop=True)
 
 
 def _remove_stale(folder: Path, written: set[Path]) -> None:
-    for path in folder.glob("reestr_mer_*.*"):
+    for path in folder.glob(f"*/{FORM.code}_*.xlsx"):
         if path.resolve() not in written:
             path.unlink()
 
 
 def generate(ctx: DemoContext) -> list[Path]:
-    """``Procedure.demo``: ``<out>/measures/reestr_mer_<municipality>.csv`` (cp1251, «;»)."""
+    """``Procedure.demo``: the filled register forms, ``<out>/measures/<year>/reestr_mer_<year>_
+    <municipality>.xlsx`` (one per municipality and start year, as ``soko forms`` names
+    them)."""
     rows = register_rows(ctx)
     folder = ctx.out / FOLDER
     files = []
-    for code, part in rows.groupby("Код муниципалитета", sort=True):
-        path = folder / f"reestr_mer_{code}.csv"
-        files.append(write_csv(path, list(COLUMNS), part.itertuples(index=False)))
+    for (code, year), part in rows.groupby(["municipality_code", "start_year"], sort=True):
+        form = FormContext(
+            year=int(year),
+            municipality_code=str(code),
+            municipality_name=str(part["municipality_name"].iloc[0]),
+            config_dir=ctx.config_dir,
+        )
+        values = [
+            {k: v for k, v in r.items() if k in HEADERS and v is not None and not pd.isna(v)}
+            for r in part.to_dict("records")
+        ]
+        path = folder / str(int(year)) / FORM.file_name(form)
+        files.append(write_form(FORM.spec(form), path, form.identity(), {"measures": values}))
     _remove_stale(folder, {f.resolve() for f in files})
-    cross = rows[rows["Код ОО"] == ""]
+    cross = rows[rows["school_code"].isna()]
     add_truth_meta(
         ctx.truth_dir,
         {
             "measures_register": {
                 "rows": len(rows),
                 "files": len(files),
-                "region": region(ctx.config_dir).code,
                 # a municipality-wide measure whose effect (on objectivity) is not planted
                 "cross_check": [
                     {"municipality_code": str(m), "start_year": int(y), "effect": 0.0}
-                    for m, y in zip(cross["Код муниципалитета"], cross["Год начала"], strict=True)
+                    for m, y in zip(cross["municipality_code"], cross["start_year"], strict=True)
                 ],
             }
         },

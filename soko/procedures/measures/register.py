@@ -1,13 +1,16 @@
-"""The register of measures: its columns, reading its files, its contract, its canonical table.
+"""The register of measures: its form, reading the filled forms, its contract, its table.
 
-One row per measure: the municipality, the school (empty for a measure addressed to the whole
-municipality), the kind (a name from ``config/measures.yml``), the subject (for a subject
-teachers' programme), start and end year, the addressee and the document that ordered it.
-Every file is read as a table of text cells (:mod:`soko.readers`), staged with the raw text
-beside the typed values, combined across files on the measure's key (an identical row in a
-second file is a copy, kept once; two rows with one key and different content are both
-rejected) and checked in one pass against ``expectations/measures.json``; a bad row gets a
-Russian message naming file, row, column and rule, and the good rows flow.
+One row per measure: the school (empty for a measure addressed to the whole municipality),
+the kind (a name from ``config/measures.yml``, a list in the form), the subject (for a
+subject teachers' programme), start and end year, the addressee and the document that ordered
+it. Each municipality fills one form a year (``soko forms --year``; ``data/raw/measures/
+<year>/``): :mod:`soko.forms` checks every cell against the rule the template states (the
+kind from the list, a four-digit year, the school code's shape, required cells) and names
+file, sheet, row and column; then the rows of every form are checked together against
+``expectations/measures.json`` for what one cell cannot tell (the school is in the registry
+and in this municipality, a school's measure names its school, a training programme its
+subject, the end is not before the start, one measure is not registered twice with different
+content). Bad rows are rejected with a Russian message; the good rows flow.
 """
 
 from __future__ import annotations
@@ -18,37 +21,37 @@ import numpy as np
 import pandas as pd
 
 from soko.config import vpr_subjects
-from soko.contracts.suites import validate_frame
-from soko.file_report import (
-    FileReport,
-    apply_problems,
-    combine_rows,
-    display_name,
-    file_problem,
-    note_copies,
-    spread_to_copies,
+from soko.forms import (
+    MUNICIPALITY_CODE,
+    MUNICIPALITY_NAME,
+    YEAR,
+    Column,
+    FormRead,
+    FormSpec,
+    SheetSpec,
+    validate_forms,
 )
-from soko.procedure import IngestResult
+from soko.forms.reader import read_forms
+from soko.procedure import FormContext, FormTemplate, IngestResult
 from soko.procedures.measures.settings import MeasuresBlock, measures_settings
-from soko.readers.problems import FileProblem, Problem
-from soko.readers.textfile import read_text_table, rows_read
 from soko.school_registry import by_year
 
 KIND = "measures"
 TABLE = "measures"
-# Russian header → staging column (the order of the register's columns)
-COLUMNS: dict[str, str] = {
-    "Код муниципалитета": "municipality_code",
-    "Код ОО": "school_code",
-    "Вид меры": "kind_raw",
-    "Предмет": "subject_raw",
-    "Год начала": "start_year_raw",
-    "Год окончания": "end_year_raw",
-    "Адресат": "addressee",
-    "Документ": "document",
+SHEET = "measures"
+SHEET_NAME = "Реестр мер"
+FORM_CODE = "reestr_mer"
+FORM_TITLE = "Реестр мер и их результативность"
+# the form's columns: canonical name → Russian header (the order of the register)
+HEADERS: dict[str, str] = {
+    "school_code": "Код ОО",
+    "kind": "Вид меры",
+    "subject": "Предмет",
+    "start_year": "Год начала",
+    "end_year": "Год окончания",
+    "addressee": "Адресат",
+    "document": "Документ",
 }
-REQUIRED: tuple[str, ...] = ("Код муниципалитета", "Код ОО", "Вид меры", "Год начала")
-MARKER = "Вид меры"
 # The measure's key (the contract's uniqueness rule): one kind, for one school (or the
 # whole municipality), in one subject, from one year.
 KEY: tuple[str, ...] = ("kind", "unit_key", "subject_key", "start_year")
@@ -67,147 +70,213 @@ SCHEMA: dict[str, str] = {
 }
 
 
-def _text(rows: pd.DataFrame, column: str) -> pd.Series:
-    if column not in rows.columns:
-        return pd.Series(pd.NA, index=rows.index, dtype="string")
-    s = rows[column].astype("string").str.strip()
-    return s.mask(s == "")
+def form_spec(ctx: FormContext) -> FormSpec:
+    """The register's form for a year: one sheet, a row per measure."""
+    settings = measures_settings(ctx.config_dir)
+    subjects = vpr_subjects(ctx.config_dir)
+    by_register = [k.name for k in settings.kinds if k.outcome.by_register]
+    school_kinds = [k.name for k in settings.kinds if k.level == "school"]
+    sheet = SheetSpec(
+        code=SHEET,
+        name=SHEET_NAME,
+        heading=f"Реестр мер, принятых в {ctx.year} году и ранее (действующих)",
+        columns=(
+            Column(
+                "school_code",
+                HEADERS["school_code"],
+                kind="code",
+                pattern=r"edu\d{4,10}",
+                pattern_hint="edu и цифры; пусто — мера для всего муниципалитета",
+                hint="Код школы из реестра ОО. Для меры, адресованной всему муниципалитету "
+                "(например, перекрёстной проверки работ), оставьте пустым.",
+            ),
+            Column(
+                "kind",
+                HEADERS["kind"],
+                kind="choice",
+                required=True,
+                choices=tuple(k.name for k in settings.kinds),
+                hint="Вид меры из списка (config/measures.yml). Школе адресованы: "
+                + "; ".join(school_kinds),
+            ),
+            Column(
+                "subject",
+                HEADERS["subject"],
+                kind="choice",
+                choices=tuple(subjects.values()),
+                required_when=(("kind", by_register[0]) if len(by_register) == 1 else None),
+                hint="Предмет — для курсов учителей предмета; для других мер можно не заполнять.",
+            ),
+            Column("start_year", HEADERS["start_year"], kind="year", required=True),
+            Column(
+                "end_year",
+                HEADERS["end_year"],
+                kind="year",
+                hint="Пусто, если мера продолжается.",
+            ),
+            Column("addressee", HEADERS["addressee"], max_length=300),
+            Column(
+                "document",
+                HEADERS["document"],
+                max_length=500,
+                hint="Реквизиты документа о мере: приказ, дата, номер.",
+            ),
+        ),
+        input_rows=300,
+    )
+    return FormSpec(
+        code=FORM_CODE,
+        title=FORM_TITLE,
+        sheets=(sheet,),
+        identity=(YEAR, MUNICIPALITY_CODE, MUNICIPALITY_NAME),
+        instructions=(
+            "Внесите по строке на каждую меру, принятую для школ муниципалитета или для "
+            "муниципалитета в целом: программы поддержки ШНОР, курсы повышения "
+            "квалификации учителей предмета, закрепление школ-кураторов, перекрёстную "
+            "проверку работ ВПР и другие виды из списка.",
+            "Меры, начатые в прошлые годы и продолжающиеся, внесите с их годом начала.",
+            "По реестру soko оценивает результативность каждого вида меры: сравнивает "
+            "изменение результатов школ с мерой и сопоставимых школ без неё "
+            "(docs/measures.md). Поэтому важно внести все меры, а не только успешные.",
+        ),
+    )
 
 
-def _year(raw: pd.Series) -> pd.Series:
-    return pd.to_numeric(raw.where(raw.str.fullmatch(r"\d{4}").fillna(False)), errors="coerce")
+FORM = FormTemplate(
+    code=FORM_CODE, title=FORM_TITLE, scope="municipality", folder="measures", spec=form_spec
+)
 
 
 def staging(
     rows: pd.DataFrame,
-    source_file: str,
+    municipality_code: str,
+    year: int,
     settings: MeasuresBlock,
     schools: pd.DataFrame,
     subject_names: dict[str, str],
 ) -> pd.DataFrame:
-    """Raw text and typed values of the register's rows, with the helper columns the
-    contract's cross-column rules check (``school_given``, ``school_in_municipality``,
-    ``subject_given``)."""
-    out = pd.DataFrame({canon: _text(rows, ru) for ru, canon in COLUMNS.items()})
+    """The form's accepted rows with codes and the helper columns the contract's cross-column
+    rules check (``school_given``, ``school_in_municipality``, ``subject_given``)."""
+    n = len(rows)
+
+    def col(name: str) -> pd.Series:
+        if name not in rows.columns:
+            return pd.Series(pd.NA, index=range(n), dtype="string")
+        s = rows[name].reset_index(drop=True).astype("string").str.strip()
+        return s.mask(s == "")
+
+    out = pd.DataFrame({"sheet": rows["sheet"].to_numpy(), "row": rows["row"].to_numpy()})
+    out["year"] = int(year)
+    out["municipality_code"] = pd.Series([municipality_code] * n, dtype="string")
+    out["school_code"] = col("school_code")
+    out["kind_name"] = col("kind")
     by_name = {k.name.casefold(): k.code for k in settings.kinds}
     kinds = {k.code: k for k in settings.kinds}
-    out["kind"] = out["kind_raw"].str.casefold().map(by_name).astype("string")
+    out["kind"] = out["kind_name"].str.casefold().map(by_name).astype("string")
+    out["subject_name"] = col("subject")
     by_subject = {name.casefold(): code for code, name in subject_names.items()}
-    by_subject.update({code.casefold(): code for code in subject_names})
-    out["subject"] = out["subject_raw"].str.casefold().map(by_subject).astype("string")
-    out["start_year"] = _year(out["start_year_raw"]).astype("float64")
-    out["end_year"] = _year(out["end_year_raw"]).astype("float64")
+    out["subject"] = out["subject_name"].str.casefold().map(by_subject).astype("string")
+    out["start_year"] = pd.to_numeric(col("start_year"), errors="coerce").astype("float64")
+    out["end_year"] = pd.to_numeric(col("end_year"), errors="coerce").astype("float64")
+    out["addressee"] = col("addressee")
+    out["document"] = col("document")
     level = out["kind"].map({c: k.level for c, k in kinds.items()})
     by_register = out["kind"].map({c: k.outcome.by_register for c, k in kinds.items()})
-    # NA where the rule does not apply (the kind is unknown: its own rule says so)
     out["school_given"] = np.where(
         level.isna(), True, (level != "school") | out["school_code"].notna()
-    )
+    ).astype(bool)
     out["subject_given"] = np.where(
         by_register.isna(),
         True,
-        ~by_register.fillna(False).astype(bool) | out["subject_raw"].notna(),
-    )
+        ~by_register.fillna(False).astype(bool) | out["subject"].notna(),
+    ).astype(bool)
     # the school's municipality in the measure's start year (a district merged into an okrug
-    # later still holds the measures it took before); today's registry without a start year
-    today = schools.drop_duplicates("school_code", keep="last").set_index("school_code")
-    own = out["school_code"].map(today["municipality_code"]).astype("string")
+    # later still holds the measures it took before)
     lookup = by_year(schools, "municipality_code")
-    for year in out["start_year"].dropna().unique():
-        at = out["start_year"] == year
-        own[at] = out.loc[at, "school_code"].map(lookup(int(year))).astype("string")
+    own = pd.Series(pd.NA, index=out.index, dtype="string")
+    for start in out["start_year"].dropna().unique():
+        at = out["start_year"] == start
+        own[at] = out.loc[at, "school_code"].map(lookup(int(start))).astype("string")
+    out["school_municipality"] = own
     out["school_in_municipality"] = (
-        own.isna() | out["municipality_code"].isna() | (own == out["municipality_code"])
+        own.isna() | out["school_code"].isna() | (own == out["municipality_code"])
     ).to_numpy(dtype=bool)
-    out["school_municipality"] = own.astype("string")
     out["unit_key"] = out["school_code"].fillna("муниципалитет " + out["municipality_code"])
     out["subject_key"] = out["subject"].fillna("")
-    out["extra_cells"] = rows["__extra_cells"].astype("int64").to_numpy()
-    out["source_row"] = rows["source_row"].astype("int64").to_numpy()
-    out["source_file"] = source_file
     return out
 
 
-def _stage(
-    path: Path,
-    raw: Path,
-    settings: MeasuresBlock,
-    schools: pd.DataFrame,
-    subject_names: dict[str, str],
-) -> tuple[FileReport, pd.DataFrame | None]:
-    rep = FileReport(display_name(path, raw), KIND)
-    try:
-        table = read_text_table(path, REQUIRED, marker=MARKER, expected=KIND)
-    except FileProblem as exc:
-        file_problem(rep, exc, rows_read(exc))
-        return rep, None
-    return rep, staging(table.rows, rep.file, settings, schools, subject_names)
+def _same_key(parts: list[tuple[FormRead, pd.DataFrame]]) -> None:
+    """``same_key``: where the other rows with the row's key are (for the uniqueness rule's
+    message); identical rows in two files are not copies here — a measure is registered by
+    its municipality once."""
+    if not parts:
+        return
+    where = [
+        pd.Series([f"строка {r} файла {read.file}" for r in frame["row"]], dtype="string")
+        for read, frame in parts
+    ]
+    keys = pd.concat([frame[list(KEY)].astype("string") for _, frame in parts], ignore_index=True)
+    text = pd.concat(where, ignore_index=True)
+    group = keys.fillna("\x00").agg("|".join, axis=1)
+    mates = text.groupby(group).agg(list)
+    same = [
+        "; ".join(w for w in mates[g] if w != t) or pd.NA for g, t in zip(group, text, strict=True)
+    ]
+    start = 0
+    for _, frame in parts:
+        frame["same_key"] = pd.Series(same[start : start + len(frame)], dtype="string").to_numpy()
+        start += len(frame)
 
 
-def canonical(ok: pd.DataFrame) -> pd.DataFrame:
-    """Accepted staging rows → the canonical ``measures`` rows (``year`` = start year)."""
+def canonical(ok: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Accepted rows → the canonical ``measures`` rows (``year`` = start year;
+    ``source_row`` = the Excel row of the form)."""
     start = ok["start_year"].astype("int64").to_numpy()
     return pd.DataFrame(
         {
             "year": start,
-            "municipality_code": ok["municipality_code"].astype("string").to_numpy(),
-            "school_code": ok["school_code"].astype("string").to_numpy(),
-            "kind": ok["kind"].astype("string").to_numpy(),
-            "subject": ok["subject"].astype("string").to_numpy(),
+            "municipality_code": ok["municipality_code"].to_numpy(),
+            "school_code": ok["school_code"].to_numpy(),
+            "kind": ok["kind"].to_numpy(),
+            "subject": ok["subject"].to_numpy(),
             "start_year": start,
             "end_year": ok["end_year"].astype("Float64").round().astype("Int64").to_numpy(),
-            "addressee": ok["addressee"].astype("string").to_numpy(),
-            "document": ok["document"].astype("string").to_numpy(),
-            "source_file": ok["source_file"].astype("string").to_numpy(),
-            "source_row": ok["source_row"].astype("int64").to_numpy(),
+            "addressee": ok["addressee"].to_numpy(),
+            "document": ok["document"].to_numpy(),
+            "source_file": file,
+            "source_row": ok["row"].astype("int64").to_numpy(),
         }
     ).astype(SCHEMA)
 
 
-def check(
-    staged: list[tuple[FileReport, pd.DataFrame]],
-    settings: MeasuresBlock,
-    schools: pd.DataFrame,
-    subject_names: dict[str, str],
-) -> list[pd.DataFrame]:
-    """Combine the files' rows, check them against the contract, note each file's rejected
-    rows in its report; the accepted rows, canonical, per file."""
-    if not staged:
-        return []
-    frame = pd.concat([s for _, s in staged], ignore_index=True)
-    content = [c for c in frame.columns if c not in (*KEY, "source_file", "source_row")]
-    combined = combine_rows(frame, list(KEY), content)
-    params = {
-        "known_school_codes": schools["school_code"].astype(str).tolist(),
-        "known_municipality_codes": sorted(schools["municipality_code"].astype(str).unique()),
-        "kind_names": [k.name for k in settings.kinds],
-        "subject_names": sorted({*subject_names.values(), *subject_names}),
-    }
-    problems = validate_frame(TABLE, combined.rows, None, params)
-    problems += spread_to_copies(problems, combined.copies)
-    by_file: dict[str, list[Problem]] = {}
-    for p in problems:
-        by_file.setdefault(p.file, []).append(p)
-    out = []
-    for rep, rows in staged:
-        mine = sorted(by_file.get(rep.file, []), key=lambda p: (p.row or 0, p.rule))
-        ok = note_copies(rep, apply_problems(rep, mine, rows), combined)
-        out.append(canonical(ok))
-    return out
-
-
 def ingest_register(paths: list[Path], raw: Path, schools: pd.DataFrame) -> IngestResult:
-    """``Ingester.run``: every register file under ``data/raw/measures/``."""
+    """``Ingester.run``: every filled register form under ``data/raw/measures/``."""
     settings = measures_settings()
     subject_names = vpr_subjects()
-    result = IngestResult()
-    staged = []
-    for path in paths:
-        rep, frame = _stage(path, raw, settings, schools, subject_names)
-        result.reports.append(rep)
-        if frame is not None:
-            staged.append((rep, frame))
-    accepted = check(staged, settings, schools, subject_names)
-    if accepted:
-        result.tables[TABLE] = accepted
+    municipalities = sorted(schools["municipality_code"].dropna().astype(str).unique())
+    reads = read_forms(
+        paths,
+        raw,
+        lambda year: form_spec(FormContext(year=year)),
+        lambda year: {"municipality_code": municipalities},
+    )
+    parts: list[tuple[FormRead, pd.DataFrame]] = []
+    for read in reads:
+        rows = read.accepted(SHEET)
+        if read.whole_file or rows.empty:
+            continue
+        year = int(read.identity.get("year") or 0)
+        code = str(read.identity.get("municipality_code", ""))
+        parts.append((read, staging(rows, code, year, settings, schools, subject_names)))
+    _same_key(parts)
+    params = {
+        "known_school_codes": schools["school_code"].astype(str).tolist(),
+        "kind_codes": [k.code for k in settings.kinds],
+    }
+    kept = validate_forms(TABLE, parts, params)
+    result = IngestResult(reports=[read.report(KIND) for read in reads])
+    tables = [canonical(k, read.file) for (read, _), k in zip(parts, kept, strict=True)]
+    if tables:
+        result.tables[TABLE] = tables
     return result
