@@ -121,19 +121,27 @@ def generate(ctx: DemoContext) -> list[Path]:
     rows = register_rows(ctx)
     folder = ctx.out / FOLDER
     files = []
-    for (code, year), part in rows.groupby(["municipality_code", "start_year"], sort=True):
-        form = FormContext(
-            year=int(year),
-            municipality_code=str(code),
-            municipality_name=str(part["municipality_name"].iloc[0]),
-            config_dir=ctx.config_dir,
-        )
-        values = [
-            {k: v for k, v in r.items() if k in HEADERS and v is not None and not pd.isna(v)}
-            for r in part.to_dict("records")
-        ]
-        path = folder / str(int(year)) / FORM.file_name(form)
-        files.append(write_form(FORM.spec(form), path, form.identity(), {"measures": values}))
+    years = sorted({int(y) for y in rows["start_year"]}) or sorted(ctx.years)[-1:]
+    for year in years:
+        # every municipality of the year hands in its form, an empty one when it took no
+        # measure (the files do not depend on which schools the seed treats)
+        labels = ctx.labels(year)
+        units = labels.drop_duplicates("municipality_code").sort_values("municipality_code")
+        for code, name in zip(units["municipality_code"], units["municipality_name"], strict=True):
+            part = rows[(rows["municipality_code"] == code) & (rows["start_year"] == year)]
+            form = FormContext(
+                year=int(year),
+                municipality_code=str(code),
+                municipality_name=str(name),
+                config_dir=ctx.config_dir,
+            )
+            values = [
+                {k: v for k, v in r.items() if k in HEADERS and v is not None and not pd.isna(v)}
+                for r in part.to_dict("records")
+            ]
+            path = folder / str(int(year)) / FORM.file_name(form)
+            spec = FORM.spec(form)
+            files.append(write_form(spec, path, form.identity(), {"measures": values}))
     _remove_stale(folder, {f.resolve() for f in files})
     cross = rows[rows["school_code"].isna()]
     add_truth_meta(

@@ -38,6 +38,7 @@ from soko.school_registry import by_year
 
 KIND = "measures"
 TABLE = "measures"
+YEAR_MIN = 2015  # the earliest start year a register holds (as the contract's range)
 SHEET = "measures"
 SHEET_NAME = "Реестр мер"
 FORM_CODE = "reestr_mer"
@@ -107,11 +108,14 @@ def form_spec(ctx: FormContext) -> FormSpec:
                 required_when=(("kind", by_register[0]) if len(by_register) == 1 else None),
                 hint="Предмет — для курсов учителей предмета; для других мер можно не заполнять.",
             ),
-            Column("start_year", HEADERS["start_year"], kind="year", required=True),
+            Column(
+                "start_year", HEADERS["start_year"], kind="year", required=True, minimum=YEAR_MIN
+            ),
             Column(
                 "end_year",
                 HEADERS["end_year"],
                 kind="year",
+                minimum=YEAR_MIN,
                 hint="Пусто, если мера продолжается.",
             ),
             Column("addressee", HEADERS["addressee"], max_length=300),
