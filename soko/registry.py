@@ -186,9 +186,35 @@ def evaluation_tables() -> tuple[DerivedSpec, ...]:
 
 def derived_tables() -> tuple[DerivedSpec, ...]:
     """Every derived table the build knows: each procedure's, the cross-procedure
-    comparison, then the school evaluation tables."""
+    comparison, then the school evaluation tables — each after the derived tables it reads
+    (a procedure's table may read an evaluation model's, e.g. the ШНОР roadmap reads
+    ``school_classes``), so deriving them in this order never meets a missing input."""
     per_procedure = tuple(spec for proc in discover() for spec in proc.derived)
-    return (*per_procedure, cross_table(), *evaluation_tables())
+    return _dependency_order((*per_procedure, cross_table(), *evaluation_tables()))
+
+
+def _dependency_order(specs: tuple[DerivedSpec, ...]) -> tuple[DerivedSpec, ...]:
+    """``specs`` stably reordered so that a table comes after every ``derived/<name>`` input
+    it has among them (the given order otherwise; a cycle keeps the given order)."""
+    names = {s.name for s in specs}
+    done: set[str] = set()
+    out: list[DerivedSpec] = []
+    pending = list(specs)
+    while pending:
+        ready = [
+            s
+            for s in pending
+            if all(
+                i.split("/", 1)[1] in done
+                for i in s.inputs
+                if i.startswith("derived/") and i.split("/", 1)[1] in names
+            )
+        ]
+        ready = ready[:1] or pending[:1]  # first ready one keeps the order; a cycle: as given
+        out.append(ready[0])
+        done.add(ready[0].name)
+        pending.remove(ready[0])
+    return tuple(out)
 
 
 def derived_table(name: str) -> DerivedSpec:
