@@ -15,7 +15,10 @@ school — and the effect is the difference of their changes::
 with ``pre`` the mean result over ``pre_years`` before the start year and ``post`` the mean
 over ``post_years`` from it. Controls are matched with replacement (one control may serve
 several treated schools) and never include a school that got any measure meant to move the
-same result ("clean" controls).
+same result ("clean" controls). Treated schools are the extreme ones, so even the nearest
+controls sit a little closer to the middle; the bias correction of Abadie & Imbens (2011)
+moves each control's change to its treated school's covariates along the controls' linear
+regression of change on them (``Δ_j + β'(X_t − X_j)``), which removes that discrepancy.
 
 **Standard error** (Abadie & Imbens 2006, the variance of the matching estimator of the
 effect on the treated; what Stata's ``teffects nnmatch`` reports)::
@@ -28,11 +31,15 @@ treated school's own comparison, which already holds every control's noise once;
 used by several treated schools make those comparisons correlated, and the second sum adds
 that covariance, with ``σ²_c`` — the variance of a control's change given its covariates —
 estimated as half the squared difference between its change and that of its nearest other
-control. A naive SD(D)/√N_t would understate the uncertainty exactly when few controls carry
-many treated schools; a bootstrap is not valid for matching with replacement (Abadie & Imbens
-2008). The interval is τ ± t_{N_t − 1} · SE: with ten or twenty treated schools the normal
-quantile would be too narrow. Its coverage is checked by simulation in
-``tests/test_measures_effects.py``.
+control. The slopes β of the bias correction are estimated too; their (HC1) covariance adds
+g'·Cov(β)·g, g = Σ_t of the mean covariate gap, to the numerator. A naive SD(D)/√N_t would
+understate the uncertainty exactly when few controls carry many treated schools; a bootstrap
+is not valid for matching with replacement (Abadie & Imbens 2008). The interval is
+τ ± t_ν · SE with ν from Satterthwaite (N_t − 1 when the comparisons are equally noisy,
+fewer when a few noisy small schools dominate): with ten or twenty treated schools the normal
+quantile would be too narrow. In the seeded simulation of ``tests/test_measures_effects.py``
+(selection on a noisy low result, 20 treated of 200) the estimate is unbiased and the 95 %
+interval covers the true effect in about 94 % of replications.
 
 Assumptions (docs/measures.md): without the measure, treated schools would have changed like
 their matched controls (parallel trends given the base-period result, context, size and kind);
