@@ -103,7 +103,12 @@ def _assert_no_personal_data(processed: Path, anywhere: set[str], whole: set[str
     for path in processed.rglob("*.parquet"):
         table = pd.read_parquet(path)
         assert not PERSONAL_COLUMNS & set(table.columns), path
-        assert not {"surname", "first_name", "patronymic", "document"} & set(table.columns)
+        # the register of measures' `document` is the order that set a measure up (a public
+        # act), not an identity document; its values are still scanned below
+        names = {"surname", "first_name", "patronymic", "document"}
+        if path.stem in ("measures", "measure_register"):
+            names.discard("document")
+        assert not names & set(table.columns), path
         for col in table.columns:
             if table[col].dtype.kind in "biufcM":
                 continue

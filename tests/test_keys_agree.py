@@ -18,6 +18,8 @@ from soko.paths import expectations_dir
 from soko.pipeline.ingest import REGISTRY_KEY
 from soko.procedures.ege import KIND as EGE
 from soko.procedures.gve import KIND as GVE
+from soko.procedures.measures.register import KEY as MEASURE_KEY
+from soko.procedures.measures.register import SCHEMA as MEASURES
 from soko.procedures.oge import KIND as OGE
 from soko.procedures.survey.ingest import CONTINGENT_KEY, RESPONDENT_KEY, SCHEMAS
 from soko.schema import KEYS
@@ -48,6 +50,14 @@ DECLARED: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
         [*CORE["school_periods"], *REGISTRY_KEY],
     ),
     "context": ("school_year_unique", KEYS["school_context"], list(CORE["school_context"])),
+    # a measure: its kind for one school or the whole municipality, a subject, a start year;
+    # school and subject may be empty, so the contract checks them as the text columns
+    # unit_key (the school's code, else «муниципалитет <code>») and subject_key
+    "measures": (
+        "measure_unique",
+        MEASURE_KEY,
+        [*MEASURES, "unit_key", "subject_key"],
+    ),
 }
 # Tables whose rows are children of another's (one per participant × task / respondent ×
 # item, built from the parent's accepted rows): unique by construction on the parent's key

@@ -10,6 +10,7 @@ import pandas as pd
 from soko.commentary import plural
 from soko.procedures.measures.settings import MeasuresBlock
 from soko.procedures.measures.tables import IN_LIST, LEFT
+from soko.procedures.measures.tables import fmt_number as num
 
 REGISTER_LABELS: dict[str, str] = {
     "municipality_name": "Муниципалитет",
@@ -40,13 +41,6 @@ ROADMAP_LABELS: dict[str, str] = {
     "years_in_list": "Годы в списке ШНОР",
     "measures": "Меры в реестре",
 }
-
-
-def _num(value: float, digits: int = 1, sign: bool = False) -> str:
-    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
-    if float(text) == 0.0:
-        text = f"{0.0:.{digits}f}"
-    return text.replace(".", ",").replace("-", "−")
 
 
 def _shown(table: pd.DataFrame) -> pd.DataFrame:
@@ -129,13 +123,13 @@ def effects_summary(effects: pd.DataFrame) -> str:
             few.append(label)
         elif r.ci_low > 0 or r.ci_high < 0:
             found.append(
-                f"{label}: {_num(r.effect, sign=True)} п.п. (от {_num(r.ci_low)} до "
-                f"{_num(r.ci_high)}; «до — после» было бы {_num(r.naive_change, sign=True)})"
+                f"{label}: {num(r.effect, sign=True)} п.п. (от {num(r.ci_low)} до "
+                f"{num(r.ci_high)}; «до — после» было бы {num(r.naive_change, sign=True)})"
             )
         else:
             none.append(
-                f"{label}: {_num(r.effect, sign=True)} п.п., интервал от {_num(r.ci_low)} до "
-                f"{_num(r.ci_high)} (а «до — после» — {_num(r.naive_change, sign=True)})"
+                f"{label}: {num(r.effect, sign=True)} п.п., интервал от {num(r.ci_low)} до "
+                f"{num(r.ci_high)} (а «до — после» — {num(r.naive_change, sign=True)})"
             )
     parts = []
     if found:
