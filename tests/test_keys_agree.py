@@ -18,6 +18,8 @@ from soko.paths import expectations_dir
 from soko.pipeline.ingest import REGISTRY_KEY
 from soko.procedures.ege import KIND as EGE
 from soko.procedures.gve import KIND as GVE
+from soko.procedures.measures.register import KEY as MEASURE_KEY
+from soko.procedures.measures.register import SCHEMA as MEASURES
 from soko.procedures.mechanisms.ingest import SCHEMAS as MECHANISMS
 from soko.procedures.mechanisms.ingest import STAGE_KEY, VALUE_KEY
 from soko.procedures.oge import KIND as OGE
@@ -59,6 +61,14 @@ DECLARED: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
         "mechanism_stage_unique",
         STAGE_KEY,
         list(MECHANISMS["mechanism_stages"]),
+    ),
+    # a measure: its kind for one school or the whole municipality, a subject, a start year;
+    # school and subject may be empty, so the contract checks them as the text columns
+    # unit_key (the school's code, else «муниципалитет <code>») and subject_key
+    "measures": (
+        "measure_unique",
+        MEASURE_KEY,
+        [*MEASURES, "unit_key", "subject_key"],
     ),
 }
 # Tables whose rows are children of another's (one per participant × task / respondent ×

@@ -50,15 +50,12 @@ class PlantedAction:
     share: float
 
 
-def choose_planted(
-    seed: int,
-    schools: pd.DataFrame,
-    years: tuple[int, ...],
-    works: list[tuple[str, int]],
-    params: ModelParams,
-) -> list[PlantedSchool]:
-    """Pick the manipulating schools across size terciles and give each kind, years, works."""
-    rng = rng_for(seed, "planted")
+def _chosen_schools(
+    rng: np.random.Generator, schools: pd.DataFrame, params: ModelParams
+) -> list[int]:
+    """Row indices of the manipulating schools: the first draws of the "planted" stream, so
+    :func:`planted_school_indices` knows them without the works (the measures' demo keeps
+    its treated schools apart from them)."""
     cohort = schools["cohort"].to_numpy()
     eligible = np.flatnonzero(
         ~schools["strong_genuine"].to_numpy() & (cohort >= params.planted_min_cohort)
@@ -76,6 +73,26 @@ def choose_planted(
             left = [s for s in t if s not in chosen]
             if left and len(chosen) < n_planted:
                 chosen.append(int(left[0]))
+    return chosen
+
+
+def planted_school_indices(seed: int, schools: pd.DataFrame, params: ModelParams) -> list[int]:
+    """The schools :func:`choose_planted` picks (row indices), without their kinds and works."""
+    return _chosen_schools(rng_for(seed, "planted"), schools, params)
+
+
+def choose_planted(
+    seed: int,
+    schools: pd.DataFrame,
+    years: tuple[int, ...],
+    works: list[tuple[str, int]],
+    params: ModelParams,
+) -> list[PlantedSchool]:
+    """Pick the manipulating schools across size terciles and give each kind, years, works."""
+    rng = rng_for(seed, "planted")
+    chosen = _chosen_schools(rng, schools, params)
+    if not chosen:
+        return []
     compulsory = [w for w in works if w[0] in ("ru", "ma")]
     out: list[PlantedSchool] = []
     for i, school in enumerate(chosen):

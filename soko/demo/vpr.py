@@ -28,6 +28,7 @@ import pandas as pd
 from scipy.special import expit
 
 from soko.demo.blueprint import Blueprint
+from soko.demo.measures import MeasuresPlan, measures_plan
 from soko.demo.model import (
     CITY,
     GRADES,
@@ -128,6 +129,10 @@ class SchoolMeans:
     growth_var: float = 0.0  # enrolment-weighted variance of true_va
     growth_cov: float = 0.0  # ... and its covariance with the fixed part
     reference_grade: int = 6
+    # the measures the region took (soko.demo.measures): who, from when, how much; ``mean``
+    # includes their shifts, ``base`` is the mean before them (what the region selected on)
+    measures: MeasuresPlan = field(default_factory=MeasuresPlan)
+    base: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
 
     def theta_sd_for(self, grade: int) -> float:
         """SD of ability in a grade (for blueprint calibration): away from the reference
@@ -144,7 +149,8 @@ def school_means(
     subjects: list[str],
     params: ModelParams,
 ) -> SchoolMeans:
-    """c·context + intake + u_s (+ subject and year deviations), centred by enrolment."""
+    """c·context + intake + u_s (+ subject and year deviations), centred by enrolment, plus
+    the planted measures' gains from their start year (:mod:`soko.demo.measures`)."""
     n = len(schools)
     selective = schools["kind"].isin(SELECTIVE_KINDS).to_numpy()
     fixed = (
@@ -169,9 +175,21 @@ def school_means(
     year_dev = {
         y: rng_for(seed, "year_effect", y).normal(0, params.year_effect_sd, n) for y in years
     }
-    mean = {(y, k): fixed - centre + subject_dev[k] + year_dev[y] for y in years for k in subjects}
+    base = {(y, k): fixed - centre + subject_dev[k] + year_dev[y] for y in years for k in subjects}
+
+    def base_of(year: int, subject: str) -> np.ndarray:
+        # any subject, whatever ``subjects`` holds: every caller gets the same plan
+        dev = subject_dev.get(subject)
+        if dev is None:
+            dev = rng_for(seed, "subject_effect", subject).normal(0, params.subject_effect_sd, n)
+        return fixed - centre + dev + year_dev[year]
+
+    plan = measures_plan(seed, schools, tuple(years), base_of, params)
+    mean = {key: value + plan.shift(n, *key) for key, value in base.items()}
     return SchoolMeans(
         mean=mean,
+        measures=plan,
+        base=base,
         theta_sd=theta_sd,
         centre=centre,
         growth_var=growth_var,

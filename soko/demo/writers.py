@@ -144,7 +144,8 @@ It is the answer key for tests and benchmarks of how well soko recovers the plan
   in that file),
   `intensity`, `n_participants`, `n_affected`.
 - `school_effects.parquet` — per school × year × subject the mean ability offset used
-  (`true_effect` + subject and year deviations, before context and intake).
+  (`true_effect` + subject and year deviations + a planted measure's gain, before context
+  and intake).
 - `tasks.parquet` — per year × subject × grade the blueprint: task labels, maxima, levels,
   item difficulty and discrimination.
 - `value_added.parquet` — the growth a value-added model should recover: per `procedure`
@@ -153,6 +154,11 @@ It is the answer key for tests and benchmarks of how well soko recovers the plan
   year, ability SDs), `true_va_realized` (`true_va` + this year's − last year's school × year
   deviation: the cohort's expected gain), `z_per_theta` (ability SDs → SDs of the outcome's
   primary score over the region) and `true_va_z` (= realized × z_per_theta).
+- `measure_effects.parquet` — the planted measures (`soko.demo.measures`): per treated
+  school × `kind` × `subject` × `year` (from its start year) × `grade`: `effect_sd` (ability
+  SDs added) and `effect_pp` (the expected gain in percentage points of the work's maximum);
+  `truth.json` key `measures` sums it up per kind × subject (what `measure_effects` should
+  recover: the mean over treated schools of their mean over years of the grades' mean).
 - `truth.json` — seed, size, every model parameter and counts.
 
 The model is described in `docs/demo_model.md` of the soko repository.

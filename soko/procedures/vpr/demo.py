@@ -5,7 +5,8 @@ same ones НИКО draws from) → one blueprint per subject × grade × maximum
 planted schools and their actions per file → the workbooks (in worker processes when the
 region is big: every file has its own random stream, so the files do not depend on the
 number of workers) → ВПР's truth: ``planted.parquet``, ``school_effects.parquet``,
-``tasks.parquet`` and its keys of ``truth.json`` (result rows per year, planted schools,
+``tasks.parquet``, ``measure_effects.parquet`` (the planted measures' gains,
+:mod:`soko.demo.measures`) and its keys of ``truth.json`` (result rows per year, planted schools,
 calibration shifts). The region's part of the truth (schools, parameters, the value-added
 truth across ВПР and РПР) is written by :func:`soko.pipeline.demo.generate_demo`, which gets
 ВПР's blueprints from :func:`work_blueprints` (deterministic, so they are the files' own).
@@ -24,6 +25,7 @@ import pandas as pd
 
 from soko.config import region, vpr_scale, vpr_subjects
 from soko.demo.blueprint import Blueprint, build_blueprint
+from soko.demo.measures import effect_truth, summary_truth
 from soko.demo.model import (
     GRADES,
     SELECTIVE_KINDS,
@@ -47,7 +49,12 @@ from soko.procedure import DemoContext
 
 CODE = "vpr"
 SUBJECTS = sorted({k for g in GRADES for k in SUBJECTS_BY_GRADE[g]})
-TRUTH_TABLES = ("planted", "school_effects", "tasks")  # ВПР's truth files, ``<name>.parquet``
+TRUTH_TABLES = (
+    "planted",
+    "school_effects",
+    "tasks",
+    "measure_effects",
+)  # ВПР's truth files, ``<name>.parquet``
 PLANTED_COLUMNS = [
     "school_code",
     "year",
@@ -199,6 +206,9 @@ def _write_truth(
 ) -> None:
     """ВПР's truth tables and its keys of ``truth.json`` (the region's keys are the
     generator's)."""
+    measure_truth = effect_truth(
+        means.measures, ctx.schools, means.base, _by_work(ctx, structures), params
+    )
     planted_df = pd.DataFrame(
         [rec for o in outcomes for rec in o.planted_records], columns=PLANTED_COLUMNS
     )
@@ -213,11 +223,13 @@ def _write_truth(
                 planted_df.reset_index(drop=True),
                 _effects_table(ctx.schools, means, ctx.years, SUBJECTS, params),
                 _tasks_table(jobs),
+                measure_truth,
             ),
             strict=True,
         )
     )
     write_truth_tables(ctx.truth_dir, tables)
+    summary = summary_truth(measure_truth)
     rows_per_year = {y: sum(o.n_rows for o in outcomes if o.year == y) for y in ctx.years}
     add_truth_meta(
         ctx.truth_dir,
@@ -233,6 +245,23 @@ def _write_truth(
                     "works": [f"{k}{g}" for k, g in ps.works],
                 }
                 for ps in planted
+            ],
+            "measures": [
+                {
+                    "kind": str(r.kind),
+                    "subject": str(r.subject),
+                    "n_treated": int(r.n_treated),
+                    "effect_sd": float(r.effect_sd),
+                    "effect_pp": round(float(r.effect_pp), 6),
+                    "start_year": min(
+                        (t.start_year for t in means.measures.treatments if t.kind == r.kind),
+                        default=None,
+                    ),
+                    "schools": sorted(
+                        t.school_code for t in means.measures.treatments if t.kind == r.kind
+                    ),
+                }
+                for r in summary.itertuples(index=False)
             ],
             "blueprints": {
                 f"{k}{g}_max{m}": {"shift": bp.shift, "target_mark2_share": bp.target_mark2_share}
@@ -272,7 +301,8 @@ def _effects_table(
     subjects: list[str],
     params: ModelParams,
 ) -> pd.DataFrame:
-    """Per school × year × subject: mean ability and the school's part of it (u_s + v_sk + w_sy)."""
+    """Per school × year × subject: mean ability and the school's part of it (u_s + v_sk + w_sy
+    + a planted measure's gain)."""
     selective = schools["kind"].isin(SELECTIVE_KINDS).to_numpy()
     intake = (
         params.context_coef * schools["context"].to_numpy() + params.selective_intake * selective
