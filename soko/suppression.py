@@ -47,6 +47,7 @@ N_COLUMNS: tuple[str, ...] = ("n", "n_prev")
 
 DASH = "—"
 NBSP = "\u00a0"  # between number and «%», and as thousands separator: no line break inside
+MINUS = "\u2212"  # «−», the typographic minus of running text (see ``format_signed``)
 
 
 def _nullable(col: pd.Series) -> pd.Series:
@@ -109,13 +110,14 @@ def format_percent(value: object, digits: int = 1) -> str:
     return f"{_fmt_decimal(float(value), digits, 100)}{NBSP}%"  # type: ignore[arg-type]
 
 
-def format_pp(value: object, digits: int = 1) -> str:
-    """Change of a share: 0.123 → «+12,3 п. п.», signed so a rise reads as one."""
+def format_pp(value: object, digits: int = 1, *, minus: str = "-") -> str:
+    """Change of a share: 0.123 → «+12,3 п. п.», signed so a rise reads as one; the text of
+    a page passes ``minus=MINUS`` for «−5,2 п. п.» (see ``format_signed``)."""
     if _missing(value):
         return DASH
     text = _fmt_decimal(float(value), digits, 100)  # type: ignore[arg-type]
     sign = "+" if not text.startswith("-") and float(text.replace(",", ".")) != 0 else ""
-    return f"{sign}{text}{NBSP}п.{NBSP}п."
+    return f"{sign}{text}{NBSP}п.{NBSP}п.".replace("-", minus)
 
 
 def format_number(value: object, digits: int = 1) -> str:
@@ -123,6 +125,22 @@ def format_number(value: object, digits: int = 1) -> str:
     if _missing(value):
         return DASH
     return _fmt_decimal(float(value), digits)  # type: ignore[arg-type]
+
+
+def format_signed(value: object, digits: int = 1, *, plus: bool = False) -> str:
+    """−3.04 → «−3,0»; with ``plus`` 6.14 → «+6,1»: a number for the text of a page.
+
+    ``format_number`` keeps the hyphen for tables and exports; the sentences and tables of
+    the mechanisms, measures and ratings pages print a negative with the typographic minus
+    «−» and, where a value is a change, a rise with «+» (``plus``). Rounds half up, like
+    the other helpers; never «−0,0» nor «+0,0».
+    """
+    if _missing(value):
+        return DASH
+    text = _fmt_decimal(float(value), digits)  # type: ignore[arg-type]
+    if plus and not text.startswith("-") and Decimal(text.replace(",", ".")) != 0:
+        text = f"+{text}"
+    return text.replace("-", MINUS)
 
 
 def format_count(value: object) -> str:

@@ -7,10 +7,12 @@ import pytest
 
 from soko.labels import column_label, is_share, rename_columns
 from soko.suppression import (
+    MINUS,
     format_count,
     format_number,
     format_percent,
     format_pp,
+    format_signed,
     format_table,
     suppress_small_groups,
     to_display,
@@ -115,6 +117,19 @@ def test_other_formatters() -> None:
     assert format_pp(-0.052) == f"-5,2{SP}п.{SP}п."
     assert format_pp(0.0) == f"0,0{SP}п.{SP}п."
     assert format_pp(None) == "—"
+
+
+def test_format_signed() -> None:
+    assert format_signed(14.25) == "14,3"  # half up
+    assert format_signed(-3.04) == "−3,0"  # typographic minus
+    assert format_signed(-0.45, 2) == "−0,45"
+    assert format_signed(6.14, plus=True) == "+6,1"
+    assert format_signed(-6.14, plus=True) == "−6,1"
+    assert format_signed(0.04, plus=True) == "0,0"  # no «+0,0»
+    assert format_signed(-0.04) == "0,0"  # no «−0,0»
+    assert format_signed(2.5, 0) == "3"
+    assert format_signed(float("nan")) == "—"
+    assert format_pp(-0.052, minus=MINUS) == f"−5,2{SP}п.{SP}п."
 
 
 def test_format_table() -> None:

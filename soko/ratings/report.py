@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from soko.ratings.tables import LEVELS
 from soko.settings.ratings import Level, RatingsFile
+from soko.suppression import format_signed
 
 STANDARDISE_NAMES = {
     "z": "z-оценка: (значение − среднее) / стандартное отклонение по оценённым единицам года",
@@ -158,11 +159,11 @@ def table_for_page(rows: pd.DataFrame, settings: RatingsFile, level: str) -> pd.
     out["Название"] = rows[name].astype(str)
     if level == "schools":
         out["Муниципалитет"] = rows["municipality_name"].astype(str)
-    out["Композит"] = [_number(v, 2) for v in rows["composite"]]
+    out["Композит"] = [format_signed(v, 2) for v in rows["composite"]]
     for c in cfg.components:
         digits = 1 if c.measure in ("mean_score",) else 2
         pct = c.measure in ("score_share", "share_mark2", "share_mark45")
-        out[c.title] = [_pct(v) if pct else _number(v, digits) for v in rows[c.id]]
+        out[c.title] = [_pct(v) if pct else format_signed(v, digits) for v in rows[c.id]]
     out["Результатов"] = rows["n"].astype(int).astype(str)
     out["Примечание"] = rows["note"].fillna("")
     return out
@@ -170,12 +171,6 @@ def table_for_page(rows: pd.DataFrame, settings: RatingsFile, level: str) -> pd.
 
 def _place(value: object) -> str:
     return "—" if pd.isna(value) else str(int(value))  # type: ignore[arg-type]
-
-
-def _number(value: object, digits: int) -> str:
-    if pd.isna(value):  # type: ignore[arg-type]
-        return "—"
-    return f"{float(value):.{digits}f}".replace(".", ",").replace("-", "−")  # type: ignore[arg-type]
 
 
 def _pct(value: object) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 from soko.commentary import plural
 from soko.procedures.measures.settings import MeasuresBlock
 from soko.procedures.measures.tables import IN_LIST, LEFT
-from soko.procedures.measures.tables import fmt_number as num
+from soko.suppression import format_signed
 
 REGISTER_LABELS: dict[str, str] = {
     "municipality_name": "Муниципалитет",
@@ -121,16 +121,21 @@ def effects_summary(effects: pd.DataFrame) -> str:
         label = f"«{r.kind_name}» ({r.subject_name})"
         if r.n_treated < 1 or math.isnan(r.effect):
             few.append(label)
-        elif r.ci_low > 0 or r.ci_high < 0:
-            found.append(
-                f"{label}: {num(r.effect, sign=True)} п.п. (от {num(r.ci_low)} до "
-                f"{num(r.ci_high)}; «до — после» было бы {num(r.naive_change, sign=True)})"
-            )
         else:
-            none.append(
-                f"{label}: {num(r.effect, sign=True)} п.п., интервал от {num(r.ci_low)} до "
-                f"{num(r.ci_high)} (а «до — после» — {num(r.naive_change, sign=True)})"
+            effect, naive = (
+                format_signed(r.effect, plus=True),
+                format_signed(r.naive_change, plus=True),
             )
+            low, high = format_signed(r.ci_low), format_signed(r.ci_high)
+            if r.ci_low > 0 or r.ci_high < 0:
+                found.append(
+                    f"{label}: {effect} п.п. (от {low} до {high}; «до — после» было бы {naive})"
+                )
+            else:
+                none.append(
+                    f"{label}: {effect} п.п., интервал от {low} до {high} "
+                    f"(а «до — после» — {naive})"
+                )
     parts = []
     if found:
         parts.append("Эффект измерен: " + "; ".join(found) + ".")

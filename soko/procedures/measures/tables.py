@@ -23,6 +23,7 @@ from soko.procedures.measures.effects import (
     vpr_outcomes,
 )
 from soko.procedures.measures.settings import Kind, MeasuresBlock
+from soko.suppression import format_signed
 
 REGISTER_COLUMNS: tuple[str, ...] = (
     "year",
@@ -77,14 +78,6 @@ IN_LIST, LEFT = "в списке ШНОР", "вышла из списка"
 
 def _subject_names() -> dict[str, str]:
     return {**vpr_subjects(), OBJECTIVITY_SUBJECT: "объективность"}
-
-
-def fmt_number(value: float, digits: int = 1, sign: bool = False) -> str:
-    """«6,1», «+6,1», «−3,0» (a Russian decimal comma and minus sign; never «−0,0»)."""
-    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
-    if float(text) == 0.0:
-        text = f"{0.0:.{digits}f}"
-    return text.replace(".", ",").replace("-", "−")
 
 
 # --- register --------------------------------------------------------------------------------
@@ -170,17 +163,15 @@ def _verdict(est: DidEstimate, target: str, minimum: int, level: float) -> str:
         if target == OBJECTIVITY_SUBJECT
         else "п.п. среднего балла (в % от максимума)"
     )
-    interval = f"{pct} интервал от {fmt_number(est.ci_low)} до {fmt_number(est.ci_high)}"
+    interval = f"{pct} интервал от {format_signed(est.ci_low)} до {format_signed(est.ci_high)}"
     if est.ci_low > 0 or est.ci_high < 0:
         direction = "выше" if est.effect > 0 else "ниже"
         return (
-            f"Эффект есть: изменение у школ с мерой на {fmt_number(abs(est.effect))} {unit} "
+            f"Эффект есть: изменение у школ с мерой на {format_signed(abs(est.effect))} {unit} "
             f"{direction}, чем у сопоставимых школ без неё ({interval})."
         )
-    return (
-        f"Измеримого эффекта нет: разность изменений {fmt_number(est.effect, sign=True)} {unit}, "
-        f"{interval} включает 0."
-    )
+    effect = format_signed(est.effect, plus=True)
+    return f"Измеримого эффекта нет: разность изменений {effect} {unit}, {interval} включает 0."
 
 
 def _outcome_name(target: str, names: Mapping[str, str]) -> str:

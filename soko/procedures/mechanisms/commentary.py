@@ -15,29 +15,15 @@ from soko import derive
 from soko.commentary import plural
 from soko.declared_reads import declared
 from soko.procedures.mechanisms.computed import ORIGIN
-from soko.procedures.mechanisms.recommendations import num, score_text
+from soko.procedures.mechanisms.recommendations import PP
 from soko.procedures.mechanisms.scoring import TOTAL
 from soko.procedures.mechanisms.settings import STAGES, MechanismsFile, Scoring
-
-NBSP = "\u00a0"
+from soko.suppression import MINUS, NBSP, format_percent, format_pp, format_signed
 
 
 def _year(table: pd.DataFrame, year: int, level: str | None = None) -> pd.DataFrame:
     rows = table[table["year"] == year]
     return rows if level is None else rows[rows["level"] == level]
-
-
-def pct(share: float | None) -> str:
-    """A score (share 0–1) as «51,4 %», a missing one as «—»."""
-    return "—" if share is None or pd.isna(share) else score_text(float(share))
-
-
-def signed_pp(change: float | None) -> str:
-    """A change of a score (share) in percentage points: «+3,2 п. п.», «—»."""
-    if change is None or pd.isna(change):
-        return "—"
-    value = 100 * float(change)
-    return f"{'+' if value > 0 else ''}{num(value)}{NBSP}п.{NBSP}п."
 
 
 def rule_text(scoring: Scoring, unit: str = "%") -> str:
@@ -46,22 +32,22 @@ def rule_text(scoring: Scoring, unit: str = "%") -> str:
     u = "" if unit in ("да/нет",) else f"{NBSP}{unit}" if unit != "%" else f"{NBSP}%"
 
     def b(p: float) -> str:
-        return f"{num(p, 0) if float(p).is_integer() else num(p)}{NBSP}б."
+        return f"{format_signed(p, 0) if float(p).is_integer() else format_signed(p)}{NBSP}б."
 
     if scoring.points is not None:
         t = scoring.thresholds or []
         pts = scoring.points
         if unit == "да/нет" and t == [1]:
             return f"нет — {b(pts[0])}; да — {b(pts[1])}"
-        parts = [f"ниже {num(t[0], 1)}{u} — {b(pts[0])}"]
+        parts = [f"ниже {format_signed(t[0], 1)}{u} — {b(pts[0])}"]
         for i in range(1, len(t)):
-            parts.append(f"{num(t[i - 1], 1)}–{num(t[i], 1)}{u} — {b(pts[i])}")
-        parts.append(f"от {num(t[-1], 1)}{u} — {b(pts[-1])}")
+            parts.append(f"{format_signed(t[i - 1], 1)}–{format_signed(t[i], 1)}{u} — {b(pts[i])}")
+        parts.append(f"от {format_signed(t[-1], 1)}{u} — {b(pts[-1])}")
         return "; ".join(parts)
     scale = scoring.scale or {}
     return (
-        f"линейно: {num(scale['worst'], 1)}{u} и хуже — 0{NBSP}б., "
-        f"{num(scale['best'], 1)}{u} и лучше — {b(scoring.maximum)}"
+        f"линейно: {format_signed(scale['worst'], 1)}{u} и хуже — 0{NBSP}б., "
+        f"{format_signed(scale['best'], 1)}{u} и лучше — {b(scoring.maximum)}"
     )
 
 
@@ -83,7 +69,7 @@ def rule_in_force(settings: MechanismsFile, source_names: dict[str, str]) -> pd.
                     "name": ind.name,
                     "source": source,
                     "rule": rule_text(ind.scoring, ind.unit),
-                    "max_points": num(ind.scoring.maximum, 0),
+                    "max_points": format_signed(ind.scoring.maximum, 0),
                 }
             )
     return pd.DataFrame(rows)
@@ -92,12 +78,12 @@ def rule_in_force(settings: MechanismsFile, source_names: dict[str, str]) -> pd.
 def weights_text(settings: MechanismsFile) -> str:
     w = settings.weights
     levels = "; ".join(
-        f"«{lv.name}» — от {num(100 * lv.from_share, 0)}{NBSP}%" for lv in settings.levels
+        f"«{lv.name}» — от {format_signed(100 * lv.from_share, 0)}{NBSP}%" for lv in settings.levels
     )
     return (
         f"Балл направления — доля набранных баллов показателей от их максимума × "
-        f"{num(w.indicators, 2)} + доля подтверждённых этапов управленческого цикла (из "
-        f"{len(STAGES)}) × {num(w.cycle, 2)}; показатель без данных не учитывается ни в "
+        f"{format_signed(w.indicators, 2)} + доля подтверждённых этапов управленческого цикла (из "
+        f"{len(STAGES)}) × {format_signed(w.cycle, 2)}; показатель без данных не учитывается ни в "
         f"баллах, ни в максимуме. Итоговый балл — среднее по направлениям. Уровни: {levels}. "
         "Шкалы и пороги — выбор региона (федеральные шкалы мониторинга не опубликованы); "
         "они задаются в `config/mechanisms.yml`."
@@ -114,8 +100,8 @@ def score_grid(scores: pd.DataFrame, year: int) -> pd.DataFrame:
     assessed = rows.groupby("unit_code")["score"].transform("count") > 0
     rows = rows[assessed].copy()  # a unit with no score that year (a merged district) is left out
     rows["direction_label"] = rows["direction"].replace({TOTAL: "Итого"})
-    rows["score_text"] = [pct(s) for s in rows["score"]]
-    rows["change_text"] = [signed_pp(c) for c in rows["change"]]
+    rows["score_text"] = [format_percent(s) for s in rows["score"]]
+    rows["change_text"] = [format_pp(c, minus=MINUS) for c in rows["change"]]
     rows["rank_text"] = [
         "—" if pd.isna(r) else f"{int(r)} из {int(n)}"
         for r, n in zip(rows["rank"], rows["n_units"], strict=True)
@@ -153,11 +139,13 @@ def overview(scores: pd.DataFrame, year: int) -> str:
     levels = total["level_name"].value_counts()
     levels_text = ", ".join(f"«{k}» — {v}" for k, v in levels.items())
     n = len(total)
+    region_score = format_percent(reg.iloc[0] if len(reg) else None)
     return (
         f"Оценено {n} {plural(n, 'муниципалитет', 'муниципалитета', 'муниципалитетов')}. "
-        f"Итоговый балл области — {pct(reg.iloc[0] if len(reg) else None)} от максимума; "
-        f"у муниципалитетов — от {pct(worst['score'])} ({worst['unit_name']}) до "
-        f"{pct(best['score'])} ({best['unit_name']}). Уровни итогового балла: {levels_text}."
+        f"Итоговый балл области — {region_score} от максимума; "
+        f"у муниципалитетов — от {format_percent(worst['score'])} ({worst['unit_name']}) до "
+        f"{format_percent(best['score'])} ({best['unit_name']}). "
+        f"Уровни итогового балла: {levels_text}."
     )
 
 
@@ -210,7 +198,7 @@ def weakest_stages(cycle: pd.DataFrame, settings: MechanismsFile, year: int) -> 
     )
     g["stage_name"] = g["stage"].map(settings.stages)
     g["share"] = g["n_done"] / g["n"]
-    g["confirmed_text"] = [pct(s) for s in g["share"]]
+    g["confirmed_text"] = [format_percent(s) for s in g["share"]]
     return g.sort_values("stage_order").reset_index(drop=True)
 
 
@@ -219,7 +207,7 @@ def weakest_summary(stages: pd.DataFrame, limit: int = 3) -> str:
         return "Нет данных о подтверждении этапов управленческого цикла."
     weak = stages.sort_values(["share", "stage_order"], kind="stable").head(limit)
     listed = "; ".join(
-        f"«{r.stage_name}» — {pct(r.share)} ({int(r.n_done)} из {int(r.n)})"
+        f"«{r.stage_name}» — {format_percent(r.share)} ({int(r.n_done)} из {int(r.n)})"
         for r in weak.itertuples(index=False)
     )
     return (
@@ -240,8 +228,8 @@ def change_summary(scores: pd.DataFrame, year: int) -> str:
     return (
         f"По сравнению с {year - 1} годом итоговый балл вырос у {n_up} и снизился у {n_down} из "
         f"{len(total)} муниципалитетов; больше всего вырос у {up['unit_name']} "
-        f"({signed_pp(up['change'])}), больше всего снизился у {down['unit_name']} "
-        f"({signed_pp(down['change'])})."
+        f"({format_pp(up['change'], minus=MINUS)}), больше всего снизился у {down['unit_name']} "
+        f"({format_pp(down['change'], minus=MINUS)})."
     )
 
 
@@ -269,7 +257,7 @@ def best_practices(
     rows = _year(scores, year, "municipality")
     rows = rows[(rows["direction"] != TOTAL) & rows["rank"].notna() & (rows["rank"] <= top)]
     rows = rows.sort_values(["direction", "rank", "unit_name"], kind="stable").copy()
-    rows["score_text"] = [pct(s) for s in rows["score"]]
+    rows["score_text"] = [format_percent(s) for s in rows["score"]]
     rows["cycle_text"] = [
         "полный" if f else f"прерывается на этапе «{settings.stages[b]}»"
         for f, b in zip(rows["cycle_full"], rows["breaks_at"], strict=True)
@@ -282,7 +270,7 @@ def best_summary(best: pd.DataFrame) -> str:
         return "Лучших практик по данным года не выделено."
     firsts = best[best["rank"] == 1]
     listed = "; ".join(
-        f"{r.direction} «{r.direction_name}» — {r.unit_name} ({pct(r.score)})"
+        f"{r.direction} «{r.direction_name}» — {r.unit_name} ({format_percent(r.score)})"
         for r in firsts.itertuples(index=False)
     )
     return (
@@ -319,9 +307,9 @@ def unit_vs_region(scores: pd.DataFrame, year: int, code: str) -> pd.DataFrame:
     out = own.copy()
     out["region_score"] = out["direction"].map(reg)
     out["direction_label"] = out["direction"].replace({TOTAL: "Итого"})
-    out["score_text"] = [pct(s) for s in out["score"]]
-    out["region_text"] = [pct(s) for s in out["region_score"]]
-    out["change_text"] = [signed_pp(c) for c in out["change"]]
+    out["score_text"] = [format_percent(s) for s in out["score"]]
+    out["region_text"] = [format_percent(s) for s in out["region_score"]]
+    out["change_text"] = [format_pp(c, minus=MINUS) for c in out["change"]]
     out["rank_text"] = [
         "—" if pd.isna(r) else f"{int(r)} из {int(n)}"
         for r, n in zip(out["rank"], out["n_units"], strict=True)
@@ -342,10 +330,14 @@ def unit_summary(table: pd.DataFrame, name: str) -> str:
     dirs = table[(table["direction"] != TOTAL) & table["score"].notna()]
     above = dirs[dirs["score"] > dirs["region_score"]]
     below = dirs[dirs["score"] < dirs["region_score"]]
-    change = "" if pd.isna(t["change"]) else f", изменение к прошлому году {signed_pp(t['change'])}"
+    change = (
+        ""
+        if pd.isna(t["change"])
+        else f", изменение к прошлому году {format_pp(t['change'], minus=MINUS)}"
+    )
     return (
-        f"{name}: итоговый балл {pct(t['score'])} от максимума (область — "
-        f"{pct(t['region_score'])}), уровень «{t['level_name']}», место {t['rank_text']}"
+        f"{name}: итоговый балл {format_percent(t['score'])} от максимума (область — "
+        f"{format_percent(t['region_score'])}), уровень «{t['level_name']}», место {t['rank_text']}"
         f"{change}. Выше области — направления {', '.join(above['direction']) or 'нет'}; "
         f"ниже — {', '.join(below['direction']) or 'нет'}."
     )
@@ -383,7 +375,7 @@ def indicator_rows(indicators: pd.DataFrame, year: int, code: str, level: str) -
         for v, u in zip(rows["value"], rows["unit"], strict=True)
     ]
     rows["points_text"] = [
-        "—" if pd.isna(p) else f"{num(p)} из {num(m, 0)}"
+        "—" if pd.isna(p) else f"{format_signed(p)} из {format_signed(m, 0)}"
         for p, m in zip(rows["points"], rows["max_points"], strict=True)
     ]
     rows["source_text"] = [
@@ -396,10 +388,10 @@ def _value_text(value: float, unit: str) -> str:
     if unit == "да/нет":
         return "да" if value >= 1 else "нет"
     if unit == "%":
-        return f"{num(value)}{NBSP}%"
+        return f"{format_signed(value)}{NBSP}%"
     if unit.replace(NBSP, " ") == "п. п.":
-        return f"{'+' if value > 0 else ''}{num(value)}{NBSP}п.{NBSP}п."
-    return f"{num(value, 2 if abs(value) < 10 else 1)} ({unit})"
+        return f"{format_signed(value, plus=True)}{PP}"
+    return f"{format_signed(value, 2 if abs(value) < 10 else 1)} ({unit})"
 
 
 def missing_indicators(indicators: pd.DataFrame, year: int, code: str, level: str) -> str:
@@ -442,7 +434,9 @@ def unit_measures(effects: pd.DataFrame | None, code: str) -> pd.DataFrame:
     ]
     rows = rows.copy()
     rows["effect_text"] = [
-        "—" if pd.isna(e) else f"{num(e, 2)} [{num(lo, 2)}; {num(hi, 2)}]"
+        "—"
+        if pd.isna(e)
+        else f"{format_signed(e, 2)} [{format_signed(lo, 2)}; {format_signed(hi, 2)}]"
         for e, lo, hi in zip(rows["effect"], rows["ci_low"], rows["ci_high"], strict=True)
     ]
     return rows.reset_index(drop=True)

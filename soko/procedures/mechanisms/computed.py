@@ -18,6 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from soko.procedures.mechanisms.settings import COMPUTED_SOURCES
+from soko.suppression import format_number
 
 COLUMNS = ["year", "level", "unit_code", "source", "value", "basis"]
 
@@ -75,10 +76,6 @@ def _units(table: pd.DataFrame, region_code: str) -> pd.DataFrame:
     return pd.concat([muni, reg], ignore_index=True)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.1f}".replace(".", ",")
-
-
 # --- marks of ВПР / ОГЭ: counts of the works of the year summed over subjects and grades ---
 
 
@@ -109,7 +106,7 @@ def _change(levels: pd.DataFrame, label: str) -> pd.DataFrame:
     return both.assign(
         value=both["value"] - both["value_prev"],
         basis=[
-            f"{label} {_fmt(a)} % в {y} г. против {_fmt(b)} % в {y - 1} г."
+            f"{label} {format_number(a)} % в {y} г. против {format_number(b)} % в {y - 1} г."
             for a, b, y in zip(both["value"], both["value_prev"], both["year"], strict=True)
         ],
     )

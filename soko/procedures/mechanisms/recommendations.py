@@ -21,27 +21,13 @@ import re
 import pandas as pd
 
 from soko.procedures.mechanisms.settings import STAGES, Indicator, MechanismsFile, Rule
+from soko.suppression import NBSP, format_percent, format_signed
 
 COLUMNS = [
     "year", "addressee", "level", "unit_code", "unit_name", "municipality_code", "direction",
     "rule", "text", "figures",
 ]  # fmt: skip
-NBSP = "\u00a0"
-
-
-def num(value: float, digits: int = 1) -> str:
-    """14.25 → «14,3» (decimal comma, as on every page)."""
-    return f"{value:.{digits}f}".replace(".", ",").replace("-", "−")
-
-
-def percent(value: float) -> str:
-    """A value already in percent: 14.2 → «14,2 %»."""
-    return f"{num(value)}{NBSP}%"
-
-
-def score_text(share: float) -> str:
-    """A score (share of its maximum) as percent of the maximum: 0.514 → «51,4 %»."""
-    return percent(100 * share)
+PP = f"{NBSP}п.{NBSP}п."  # percentage points, as ``format_pp`` writes them
 
 
 def indicator_value(value: float, ind: Indicator) -> str:
@@ -49,11 +35,10 @@ def indicator_value(value: float, ind: Indicator) -> str:
     if ind.kind == "yesno" or ind.unit == "да/нет":
         return "да" if value >= 1 else "нет"
     if ind.unit == "%":
-        return percent(value)
+        return f"{format_signed(value)}{NBSP}%"
     if ind.unit.replace(NBSP, " ") == "п. п.":
-        sign = "+" if value > 0 else ""
-        return f"{sign}{num(value)}{NBSP}п.{NBSP}п."
-    return f"{num(value)} {ind.unit}"
+        return f"{format_signed(value, plus=True)}{PP}"
+    return f"{format_signed(value)} {ind.unit}"
 
 
 def stage_ranges(numbers: list[int]) -> str:
@@ -133,7 +118,7 @@ def _direction_rule(
         if c.level:
             if r.level_name != c.level:
                 continue
-            figures.append(f"балл {score_text(r.score)} — уровень «{r.level_name}»")
+            figures.append(f"балл {format_percent(r.score)} — уровень «{r.level_name}»")
         if c.direction_rank_bottom:
             if pd.isna(r.rank) or int(r.rank) <= int(r.n_units) - c.direction_rank_bottom:
                 continue
@@ -179,7 +164,7 @@ def _direction_rule(
             "unit_name": str(r.unit_name),
             "direction": d,
             "direction_name": str(r.direction_name),
-            "score": score_text(r.score),
+            "score": format_percent(r.score),
             "level": str(r.level_name),
             "rank": "—" if pd.isna(r.rank) else str(int(r.rank)),
             "n_units": "—" if pd.isna(r.n_units) else str(int(r.n_units)),
@@ -235,8 +220,8 @@ def _indicator_fields(
     if before is not None:
         fields["prev_value"] = indicator_value(before, ind)
         delta = now - before
-        unit = f"{NBSP}п.{NBSP}п." if ind.unit == "%" else f" {ind.unit}"
-        fields["change"] = f"{'+' if delta > 0 else ''}{num(delta)}{unit}"
+        unit = PP if ind.unit == "%" else f" {ind.unit}"
+        fields["change"] = f"{format_signed(delta, plus=True)}{unit}"
     return fields
 
 
@@ -267,7 +252,7 @@ def _task_rule(
         tasks = "; ".join(
             f"{names.get(str(s), str(s))}, {int(g)} кл., задание {t}"
             + (f" ({lv})" if isinstance(lv, str) and lv else "")
-            + f" — {percent(100 * float(c))}"
+            + f" — {format_percent(float(c))}"
             for s, g, t, lv, c in zip(
                 weak["subject"], weak["grade"], weak["task"],
                 weak["task_level"] if "task_level" in weak else [""] * len(weak),
