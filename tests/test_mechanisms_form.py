@@ -145,6 +145,8 @@ def test_soko_forms_writes_the_blank_mechanisms_form_for_every_municipality(
     # one municipality alone, and an unknown one named
     one = tmp_path / "one"
     assert main(["forms", "--year", "2027", "--out", str(one), "--municipality", code]) == 0
-    assert [p.name for p in one.iterdir()] == [path.name]
+    # every procedure's form for that municipality (the register of measures too), no other's
+    written = sorted(p.name for p in one.iterdir())
+    assert path.name in written and all(n.endswith(f"_{code}.xlsx") for n in written)
     assert main(["forms", "--year", "2027", "--out", str(one), "--municipality", "99"]) == 2
     assert "«99»" in capsys.readouterr().err

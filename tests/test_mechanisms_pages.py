@@ -67,7 +67,9 @@ def test_municipality_page_quotes_the_procedure_value(processed: Path, tmp_path:
                     & (ind["indicator"] == "vpr_fail"), "value"].iloc[0]  # fmt: skip
     assert value == pytest.approx(expected)
     assert "Где прерывается управленческий цикл" in text
-    assert text.count("Скачать таблицу (CSV)") == 4
+    # under its scores, cycle grid, indicators, recommendations and measures' effects
+    assert text.count("Скачать таблицу (CSV)") == 5
+    assert "Меры и их измеренный эффект" in text
 
 
 def test_without_forms_the_tables_build_and_nothing_is_zeroed(
