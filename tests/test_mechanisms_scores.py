@@ -8,6 +8,7 @@ import pytest
 
 from soko.procedures.mechanisms import computed, recommendations, scoring
 from soko.procedures.mechanisms.settings import STAGES, MechanismsFile, mechanism_settings
+from soko.procedures.mechanisms.tables import _in_their_years
 
 REG = "99"
 
@@ -498,3 +499,23 @@ def test_shipped_rules_load() -> None:
 def test_stage_ranges() -> None:
     assert recommendations.stage_ranges([7, 8, 9]) == "7–9"
     assert recommendations.stage_ranges([2, 5, 6, 9]) == "2, 5–6, 9"
+
+
+def test_a_merged_district_is_assessed_for_its_own_years_only() -> None:
+    """config/region.yml: district 04 ends in 2025 (merged into okrug 03). Its 2026 rows, which
+    would show a unit without a score whose cycle «breaks at goals», go; earlier ones stay, as
+    do the region's rows and a code the configuration does not know."""
+    rows = pd.DataFrame(
+        {
+            "year": [2025, 2026, 2026, 2026, 2026],
+            "level": ["municipality", "municipality", "municipality", "region", "municipality"],
+            "unit_code": ["04", "04", "03", "REG", "77"],
+        }
+    )
+    kept = _in_their_years(rows)
+    assert list(zip(kept["year"], kept["unit_code"], strict=True)) == [
+        (2025, "04"),
+        (2026, "03"),
+        (2026, "REG"),
+        (2026, "77"),
+    ]

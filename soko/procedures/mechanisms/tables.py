@@ -65,6 +65,20 @@ def _units(*frames: pd.DataFrame) -> tuple[dict[str, str], str, str]:
     return {c: names.get(c, c) for c in ordered}, reg.code, reg.name
 
 
+def _in_their_years(table: pd.DataFrame) -> pd.DataFrame:
+    """Only the municipalities that existed in each row's year (and the region's rows): a
+    district merged into an okrug is assessed for its own years, not shown in later ones as a
+    unit without a score whose cycle «breaks at goals». A code the configuration does not
+    know at all is kept (the registry check names it elsewhere)."""
+    reg = region()
+    known = set(reg.all_municipality_codes)
+    keep = [
+        level != "municipality" or code not in known or code in reg.municipalities_in(int(year))
+        for year, level, code in zip(table["year"], table["level"], table["unit_code"], strict=True)
+    ]
+    return table[keep].reset_index(drop=True)
+
+
 def mechanism_indicators(
     mechanism_values: pd.DataFrame, mechanism_stages: pd.DataFrame, **sources: pd.DataFrame
 ) -> pd.DataFrame:
@@ -72,8 +86,10 @@ def mechanism_indicators(
     values = computed.compute_all(region_code=code, **sources)
     units, code, name = _units(mechanism_values, mechanism_stages, values)
     years = _years([mechanism_values, mechanism_stages]) or _years([values])
-    return scoring.indicator_table(
-        mechanism_settings(), values, mechanism_values, years, units, code, name
+    return _in_their_years(
+        scoring.indicator_table(
+            mechanism_settings(), values, mechanism_values, years, units, code, name
+        )
     )
 
 
@@ -82,7 +98,9 @@ def mechanism_cycle(
 ) -> pd.DataFrame:
     units, code, name = _units(mechanism_indicators)
     years = _years([mechanism_indicators])
-    return scoring.cycle_table(mechanism_settings(), mechanism_stages, years, units, code, name)
+    return _in_their_years(
+        scoring.cycle_table(mechanism_settings(), mechanism_stages, years, units, code, name)
+    )
 
 
 def mechanism_scores(
