@@ -229,6 +229,12 @@ def test_same_inputs_give_identical_bytes() -> None:
     table(results, cfg).to_parquet(first, index=False)
     table(results.sample(frac=1, random_state=4), cfg).to_parquet(second, index=False)
     assert first.getvalue() == second.getvalue()
+    # nor on the participants' ids (ГИА ids are keyed with each installation's own salt)
+    person = "participant_code" if "participant_code" in results else "participant_id"
+    renamed = results.assign(**{person: [f"x{i:05d}" for i in range(len(results))][::-1]})
+    third = io.BytesIO()
+    table(renamed, cfg).to_parquet(third, index=False)
+    assert third.getvalue() == first.getvalue()
     # and the intervals are not degenerate here: the bootstrap does move places
     out = table(results, cfg)
     assert (out["place_high"] - out["place_low"]).max() > 0

@@ -131,15 +131,16 @@ def _samples(data: YearData, cfg: Level, level: str, index: pd.Index) -> list[Sa
         relevant = np.zeros(len(frame), dtype=bool)
         for v in values.values():
             relevant |= ~np.isnan(v)
-        # a fixed row order (by block, then student), so the draws do not depend on the
-        # order the rows arrived in
-        person = "participant_code" if "participant_code" in frame else "participant_id"
-        keys = ["school_code", "subject", "grade", person]
+        # a fixed row order — by block, then by the values drawn — so the draws depend neither
+        # on the order the rows arrived in nor on the participants' ids: ГИА ids are keyed
+        # with each installation's own salt (soko.pseudonym), and two rows with equal values
+        # are interchangeable in a draw
+        keys = ["school_code", "subject", "grade"]
         part = frame.loc[relevant, list(dict.fromkeys([*keys, code]))].assign(
             **{f"_v{i}": v[relevant] for i, v in enumerate(values.values())}
         )
         part = part.sort_values([*keys, *(f"_v{i}" for i in range(len(values)))], kind="stable")
-        block = pd.MultiIndex.from_frame(part[keys[:3]].astype(str)).factorize()[0]
+        block = pd.MultiIndex.from_frame(part[keys].astype(str)).factorize()[0]
         out.append(
             Sample(
                 block=block,
