@@ -23,6 +23,10 @@ from soko.procedures.measures.register import SCHEMA as MEASURES
 from soko.procedures.mechanisms.ingest import SCHEMAS as MECHANISMS
 from soko.procedures.mechanisms.ingest import STAGE_KEY, VALUE_KEY
 from soko.procedures.oge import KIND as OGE
+from soko.procedures.olympiads.form import KEY as OLYMPIAD_KEY
+from soko.procedures.olympiads.form import RESULTS_SCHEMA as OLYMPIAD_RESULTS
+from soko.procedures.olympiads.form import STUDENTS_KEY as OLYMPIAD_STUDENTS_KEY
+from soko.procedures.olympiads.form import STUDENTS_SCHEMA as OLYMPIAD_STUDENTS
 from soko.procedures.survey.ingest import CONTINGENT_KEY, RESPONDENT_KEY, SCHEMAS
 from soko.schema import KEYS
 from soko.schema import SCHEMAS as CORE
@@ -69,6 +73,13 @@ DECLARED: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
         "measure_unique",
         MEASURE_KEY,
         [*MEASURES, "unit_key", "subject_key"],
+    ),
+    # ВсОШ: a participant × stage × subject × year; a school's students in a year
+    "olympiads": ("participation_unique", OLYMPIAD_KEY, list(OLYMPIAD_RESULTS)),
+    "olympiad_students": (
+        "school_year_unique",
+        OLYMPIAD_STUDENTS_KEY,
+        list(OLYMPIAD_STUDENTS),
     ),
 }
 # Tables whose rows are children of another's (one per participant × task / respondent ×

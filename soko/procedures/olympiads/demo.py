@@ -41,10 +41,10 @@ POPULARITY = {
 }  # fmt: skip
 # stage: (who goes on from the previous stage: score above, prize-winner cut, winner cut)
 CUTS = {
-    "school": (None, 1.1, 1.8),
-    "municipal": (0.9, 1.9, 2.5),
-    "regional": (1.7, 2.6, 3.2),
-    "final": (3.0, 3.6, 4.2),
+    "school": (None, 1.5, 2.2),
+    "municipal": (1.3, 2.2, 2.8),
+    "regional": (2.0, 2.9, 3.5),
+    "final": (3.4, 3.9, 4.5),
 }
 NOISE = 0.6  # a stage's score around the pupil's ability
 
