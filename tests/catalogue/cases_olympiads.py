@@ -137,9 +137,7 @@ CASES = [
             {**GOOD, "participant_code": "26-000002", "grade": 6},
             {**GOOD, "participant_code": "26-000003", "grade": 6, "grade_for": 7},
         ),
-        problems=(
-            Expect(FILE, "grade_allowed_for_stage", R + 1, "Класс", (P, "не допускается")),
-        ),
+        problems=(Expect(FILE, "grade_allowed_for_stage", R + 1, "Класс", (P, "не допускается")),),
         accepted={FILE: 3},
         tables={"olympiad_results": 2},
     ),
