@@ -39,12 +39,16 @@ POPULARITY = {
     "art": 0.6, "econ": 0.5, "law": 0.5, "ast": 0.4, "de": 0.3, "fr": 0.2, "es": 0.1,
     "it": 0.05, "zh": 0.05,
 }  # fmt: skip
-# stage: (who goes on from the previous stage: score above, prize-winner cut, winner cut)
-CUTS = {
-    "school": (None, 1.5, 2.2),
-    "municipal": (1.3, 2.2, 2.8),
-    "regional": (2.0, 2.9, 3.5),
-    "final": (3.4, 3.9, 4.5),
+# who goes on to a stage: the previous stage's score above this (ability units)
+GO_ON = {"municipal": 1.3, "regional": 2.0, "final": 3.8}
+# a jury's quotas per stage and year: (share of winners, of winners and prize-winners) among
+# the stage's participations — ranked over the whole region, so a subject whose pupils score
+# lower (the planted weak one) gets fewer diplomas
+QUOTAS = {
+    "school": (0.10, 0.35),
+    "municipal": (0.08, 0.33),
+    "regional": (0.08, 0.35),
+    "final": (0.10, 0.40),
 }
 NOISE = 0.6  # a stage's score around the pupil's ability
 
@@ -114,14 +118,14 @@ def school_year(
                 rows.append((pupil, grade, eligible[j].code, ability))
             pupil += 1
     if not rows:
-        return pd.DataFrame(columns=["pupil", "grade", "subject", "stage", "x"])
+        return pd.DataFrame(columns=["pupil", "grade", "subject", "ability", "stage", "x"])
     base = pd.DataFrame(rows, columns=["pupil", "grade", "subject", "ability"])
     stages = []
     current = base.assign(stage="school", x=base["ability"] + rng.normal(0, NOISE, len(base)))
     stages.append(current)
     for code in ("municipal", "regional", "final"):
         low = s.stage(code).grades[0] if code in s.stage_names() else 99
-        go_on, _, _ = CUTS[code]
+        go_on = GO_ON[code]
         if blocked:
             break
         nxt = current[(current["x"] > go_on) & (current["grade"] >= low)].copy()
@@ -134,11 +138,22 @@ def school_year(
         nxt["stage"] = code
         stages.append(nxt)
         current = nxt
-    out = pd.concat(stages, ignore_index=True)
-    prize = out["stage"].map({k: v[1] for k, v in CUTS.items()}).to_numpy()
-    win = out["stage"].map({k: v[2] for k, v in CUTS.items()}).to_numpy()
-    out["status"] = _status(out["x"].to_numpy(), prize, win)
-    out["score"] = _score(out["x"].to_numpy(), prize)
+    return pd.concat(stages, ignore_index=True)
+
+
+def juries(rows: pd.DataFrame) -> pd.DataFrame:
+    """Statuses and scores of a year's participations: each stage's quotas over the region."""
+    out = rows.copy()
+    out["status"] = "participant"
+    out["score"] = 0.0
+    for stage, (win_share, award_share) in QUOTAS.items():
+        at = (out["stage"] == stage).to_numpy()
+        if not at.any():
+            continue
+        x = out.loc[at, "x"].to_numpy()
+        win, prize = np.quantile(x, 1 - win_share), np.quantile(x, 1 - award_share)
+        out.loc[at, "status"] = _status(x, prize, win)
+        out.loc[at, "score"] = _score(x, prize)
     return out
 
 
@@ -158,13 +173,30 @@ def generate(ctx: DemoContext) -> list[Path]:
         registry = labels[labels["exists"]].drop_duplicates("school_code")
         serial = 0
         per_muni: dict[str, tuple[list[dict], list[dict]]] = {}
+        frames = []
         for idx in np.flatnonzero(labels["exists"].to_numpy(dtype=bool)):
             code = str(labels["school_code"].iloc[idx])
             muni = str(labels["municipality_code"].iloc[idx])
             rng = rng_for(ctx.seed, "olympiads", "enrolment", year, code)
             grades = _grades(int(enrol[idx]), 9 if oosh[idx] else 11, rng)
             rows = school_year(ctx, s, year, idx, float(strength[idx]), grades, code in none)
-            parts, counts = per_muni.setdefault(muni, ([], []))
+            frames.append(rows.assign(school_code=code, municipality_code=muni))
+            bands = {
+                band_column(b): int(grades[b[0] - 1 : min(b[1], len(grades))].sum())
+                for b in s.grade_bands
+            }
+            per_muni.setdefault(muni, ([], []))[1].append(
+                {"school_code": code, **bands, TOTAL: int(grades.sum())}
+            )
+        filled = [f for f in frames if len(f)]
+        if not filled:
+            filled = [school_year(ctx, s, year, 0, 0.0, np.zeros(11, dtype=int), True)]
+        year_rows = juries(pd.concat(filled, ignore_index=True))
+        summary[str(year)] = {"rows": len(year_rows)}
+        for (muni, code), rows in year_rows.groupby(
+            ["municipality_code", "school_code"], sort=False
+        ):
+            parts = per_muni[str(muni)][0]
             codes: dict[int, str] = {}
             for r in rows.sort_values(["pupil", "stage", "subject"], kind="stable").itertuples():
                 if r.pupil not in codes:
@@ -175,18 +207,12 @@ def generate(ctx: DemoContext) -> list[Path]:
                         "stage": stage_names[r.stage],
                         "subject": subject_names[r.subject],
                         "participant_code": codes[r.pupil],
-                        "school_code": code,
+                        "school_code": str(code),
                         "grade": int(r.grade),
                         "status": status_names[r.status],
                         "score": float(r.score),
                     }
                 )
-            bands = {
-                band_column(b): int(grades[b[0] - 1 : min(b[1], len(grades))].sum())
-                for b in s.grade_bands
-            }
-            counts.append({"school_code": code, **bands, TOTAL: int(grades.sum())})
-            summary.setdefault(str(year), {"rows": 0})["rows"] += len(rows)
         units = registry.drop_duplicates("municipality_code").sort_values("municipality_code")
         for muni, name in zip(units["municipality_code"], units["municipality_name"], strict=True):
             form = FormContext(
