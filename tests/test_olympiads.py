@@ -44,7 +44,7 @@ def test_shipped_config() -> None:
     assert len(S.subjects) == 24
     assert [S.band_label(b) for b in S.grade_bands] == ["4", "5–6", "7–8", "9–11"]
     assert S.band_of(7) == "7–8" and S.band_of(3) is None
-    assert S.min_group == 5 and S.no_awards.window_years == 3
+    assert S.min_participants == 5 and S.no_awards.window_years == 3
 
 
 @pytest.mark.parametrize(

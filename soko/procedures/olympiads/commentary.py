@@ -72,6 +72,15 @@ KEEP_COUNTS = ["winners", "prize_winners", "awarded", "awarded_municipal", "awar
 WEAK, NOT_WEAK, FEW = "слабее среднего", "не отличается от среднего или выше", "мало участников"
 
 
+def suppression_note(min_n: int) -> str:
+    """What the page hides and what it does not (docs/olympiads.md)."""
+    return (
+        f"Доли на 100 обучающихся и доли победителей по группе меньше {min_n} обучающихся "
+        "(участников) не показываются. Число победителей и призёров показывается всегда: это "
+        "достижения, итоги этапов олимпиады публикуются; коды участников не показываются нигде."
+    )
+
+
 def band_rows(participation: pd.DataFrame, year: int, level: str, unit_code: str) -> pd.DataFrame:
     """A unit's participation by stage and grade band in one year."""
     rows = participation[

@@ -130,7 +130,7 @@ class OlympiadsBlock(_Strict):
     grade_bands: list[tuple[int, int]] = Field(min_length=1)
     no_awards: NoAwards = Field(default_factory=NoAwards)
     weak_subjects: WeakSubjects = Field(default_factory=WeakSubjects)
-    min_group: int = Field(5, ge=1)
+    min_participants: int = Field(5, ge=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> OlympiadsBlock:
