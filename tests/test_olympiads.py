@@ -31,6 +31,7 @@ from soko.procedures.olympiads.tables import (
 )
 from soko.settings.loading import validate
 from tests.conftest import DemoRegion, SmallRegion
+from tests.notebook_text import notebook_text
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "olympiads.yml"
 S = olympiad_settings()
@@ -376,14 +377,12 @@ def test_pages_run(small_region: SmallRegion, tmp_path: Path, template: str, par
         {"processed_dir": str(small_region.processed), **params},
         cwd=notebooks_dir(),
     )
-    texts, images = [], 0
-    for cell in nbformat.read(out, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            assert output.get("output_type") != "error", output
-            data = output.get("data", {})
-            texts += [data.get("text/html", ""), data.get("text/markdown", "")]
-            images += "image/png" in data
-    html = "\n".join(texts)
+    html = notebook_text(out)
+    images = sum(
+        "image/png" in o.get("data", {})
+        for cell in nbformat.read(out, as_version=4).cells
+        for o in cell.get("outputs", [])
+    )
     assert html.count("soko-download") >= 4
     assert "Участников на 100 обучающихся" in html and "Победителей и призёров" in html
     assert images >= 1

@@ -296,14 +296,21 @@ def _by_name(names: dict[str, str], values: pd.Series) -> pd.Series:
     return values.str.casefold().map(lookup).astype("string")
 
 
-def _school_place(
-    out: pd.DataFrame, schools: pd.DataFrame, year: int, municipality_code: str
-) -> None:
+def _staged(
+    rows: pd.DataFrame, municipality_code: str, year: int, schools: pd.DataFrame
+) -> pd.DataFrame:
+    """Where each row came from, the form's identity, the school and the school's
+    municipality in the form's year (``school_in_municipality``, a contract rule)."""
+    out = pd.DataFrame({"sheet": rows["sheet"].to_numpy(), "row": rows["row"].to_numpy()})
+    out["year"] = int(year)
+    out["municipality_code"] = pd.Series([municipality_code] * len(out), dtype="string")
+    out["school_code"] = _col(rows, "school_code")
     own = out["school_code"].map(by_year(schools, "municipality_code")(int(year)))
     out["school_municipality"] = own.astype("string")
     out["school_in_municipality"] = (
         own.isna() | out["school_code"].isna() | (own == municipality_code)
     ).to_numpy(dtype=bool)
+    return out
 
 
 def stage_results(
@@ -314,15 +321,12 @@ def stage_results(
     schools: pd.DataFrame,
 ) -> pd.DataFrame:
     """«Участники» rows with codes and the helper columns of ``olympiads.json``."""
-    out = pd.DataFrame({"sheet": rows["sheet"].to_numpy(), "row": rows["row"].to_numpy()})
-    out["year"] = int(year)
-    out["municipality_code"] = pd.Series([municipality_code] * len(out), dtype="string")
+    out = _staged(rows, municipality_code, year, schools)
     out["stage_name"] = _col(rows, "stage")
     out["stage"] = _by_name(s.stage_names(), out["stage_name"])
     out["subject_name"] = _col(rows, "subject")
     out["subject"] = _by_name(s.subject_names(), out["subject_name"])
     out["participant_code"] = _col(rows, "participant_code").str.upper()
-    out["school_code"] = _col(rows, "school_code")
     grade = pd.to_numeric(_col(rows, "grade"), errors="coerce")
     grade_for = pd.to_numeric(_col(rows, "grade_for"), errors="coerce")
     out["grade"] = grade.astype("float64")
@@ -347,7 +351,6 @@ def stage_results(
         + "–"
         + high.astype("Int64").astype("string")
     )
-    _school_place(out, schools, year, municipality_code)
     return out
 
 
@@ -359,10 +362,7 @@ def stage_students(
     schools: pd.DataFrame,
 ) -> pd.DataFrame:
     """«Обучающиеся» rows with the helper columns of ``olympiad_students.json``."""
-    out = pd.DataFrame({"sheet": rows["sheet"].to_numpy(), "row": rows["row"].to_numpy()})
-    out["year"] = int(year)
-    out["municipality_code"] = pd.Series([municipality_code] * len(out), dtype="string")
-    out["school_code"] = _col(rows, "school_code")
+    out = _staged(rows, municipality_code, year, schools)
     bands = [band_column(b) for b in s.grade_bands]
     for name in [*bands, TOTAL]:
         out[name] = pd.to_numeric(_col(rows, name), errors="coerce").astype("float64")
@@ -371,7 +371,6 @@ def stage_students(
     out["bands_within_total"] = (
         in_bands.isna() | out[TOTAL].isna() | (in_bands <= out[TOTAL])
     ).to_numpy(dtype=bool)
-    _school_place(out, schools, year, municipality_code)
     return out
 
 

@@ -27,6 +27,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
 
 
+def _stage_code(value: str) -> str:
+    if value not in STAGE_ORDER:
+        raise PydanticCustomError(
+            "olympiad_stage_code",
+            "код этапа должен быть одним из: {codes}",
+            {"codes": ", ".join(STAGE_ORDER)},
+        )
+    return value
+
+
 class Stage(_Strict):
     code: str
     name: str = Field(min_length=1)
@@ -35,13 +45,7 @@ class Stage(_Strict):
     @field_validator("code")
     @classmethod
     def _known(cls, value: str) -> str:
-        if value not in STAGE_ORDER:
-            raise PydanticCustomError(
-                "olympiad_stage_code",
-                "код этапа должен быть одним из: {codes}",
-                {"codes": ", ".join(STAGE_ORDER)},
-            )
-        return value
+        return _stage_code(value)
 
     @field_validator("grades")
     @classmethod
@@ -103,13 +107,7 @@ class NoAwards(_Strict):
     @field_validator("from_stage")
     @classmethod
     def _known(cls, value: str) -> str:
-        if value not in STAGE_ORDER:
-            raise PydanticCustomError(
-                "olympiad_stage_code",
-                "код этапа должен быть одним из: {codes}",
-                {"codes": ", ".join(STAGE_ORDER)},
-            )
-        return value
+        return _stage_code(value)
 
 
 class WeakSubjects(_Strict):
@@ -119,7 +117,7 @@ class WeakSubjects(_Strict):
     @field_validator("stage")
     @classmethod
     def _known(cls, value: str) -> str:
-        return NoAwards._known(value)
+        return _stage_code(value)
 
 
 class OlympiadsBlock(_Strict):
