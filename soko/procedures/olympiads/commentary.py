@@ -222,7 +222,10 @@ def subject_rows(
         FEW if n < min_n else (WEAK if w else NOT_WEAK)
         for n, w in zip(rows["n"], rows["weak"], strict=True)
     ]
-    return rows.sort_values(["share_awarded", "subject"], kind="stable").reset_index(drop=True)
+    # the compared subjects first, weakest on top; then those with too few participants
+    rows["_few"] = rows["n"] < min_n
+    order = rows.sort_values(["_few", "share_awarded", "subject"], kind="stable")
+    return order.drop(columns="_few").reset_index(drop=True)
 
 
 def weak_summary(rows: pd.DataFrame, s: OlympiadsBlock, min_n: int, where: str) -> str:
