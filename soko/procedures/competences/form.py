@@ -18,6 +18,7 @@ scored and the other role's are empty, one row per person code and year.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -359,6 +360,19 @@ def _personal_data(read: FormRead, path: Path) -> None:
     )
 
 
+def _mask_person_values(read: FormRead) -> None:
+    """A rejected code cell's text is not repeated in the problem (``problems.csv`` under
+    data/processed/): a user who typed a name instead of the code would otherwise have it
+    written there; the message names the cell, which is enough to find it."""
+    column = HEADERS["person_code"]
+    read.problems = [
+        replace(p, value=None)
+        if p.column == column and (p.rule.startswith("cell_") or p.rule == "person_code_pattern")
+        else p
+        for p in read.problems
+    ]
+
+
 def ingest_competences(paths: list[Path], raw: Path, schools: pd.DataFrame) -> IngestResult:
     """``Ingester.run``: every filled diagnostics form under ``data/raw/competences/``."""
     settings = competences_settings()
@@ -384,6 +398,8 @@ def ingest_competences(paths: list[Path], raw: Path, schools: pd.DataFrame) -> I
         "staging_columns": staging_columns(settings),
     }
     kept = validate_forms(KIND, parts, params, key=KEY)
+    for read in reads:
+        _mask_person_values(read)
     result = IngestResult(reports=[read.report(KIND) for read in reads])
     tables = [
         canonical(k, read.file, settings)
