@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from soko.procedures.competences.settings import competences_settings
 from soko.suppression import format_signed
 
 SCHOOL_COLOR, GROUP_COLOR, OWN_COLOR = "#1f618d", "#7f8c8d", "#c0392b"
@@ -56,23 +57,25 @@ def association_scatter(
     ylabel: str,
     highlight: str | None = None,
     title: str = "",
+    min_group: int | None = None,
 ) -> Figure:
     """Schools (filled) and groups of schools (hollow, size = schools in the group) with a
     least-squares line; ``highlight``: a municipality whose own school points are red."""
+    k = competences_settings().min_group if min_group is None else min_group
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     alone = points[points["point"] == "school"]
     groups = points[points["point"] == "group"]
     own = alone["municipality_code"].astype("string").eq(highlight).fillna(False).to_numpy(bool)
     if (~own).any():
         ax.scatter(alone.loc[~own, "teacher_mean"], alone.loc[~own, "outcome"], s=28,
-                   color=SCHOOL_COLOR, alpha=0.7, label="школа (от 5 учителей)")  # fmt: skip
+                   color=SCHOOL_COLOR, alpha=0.7, label=f"школа (от {k} учителей)")  # fmt: skip
     if own.any():
         ax.scatter(alone.loc[own, "teacher_mean"], alone.loc[own, "outcome"], s=34,
                    color=OWN_COLOR, label="школа муниципалитета")  # fmt: skip
     if len(groups):
         ax.scatter(groups["teacher_mean"], groups["outcome"], s=12 * groups["n_schools"],
                    facecolors="none", edgecolors=GROUP_COLOR, lw=1.4,
-                   label="группа школ (меньше 5 учителей в каждой)")  # fmt: skip
+                   label=f"группа школ (меньше {k} учителей в каждой)")  # fmt: skip
     if len(points) >= 2 and points["teacher_mean"].nunique() > 1:
         weights = points["n_schools"].to_numpy(dtype="float64")
         slope, intercept = np.polyfit(
