@@ -16,6 +16,8 @@ from soko.formats.replicate_study.ingest import schema as pisa_schema
 from soko.indicators.levels import PARTICIPANT_KEYS
 from soko.paths import expectations_dir
 from soko.pipeline.ingest import REGISTRY_KEY
+from soko.procedures.competences.form import KEY as COMPETENCE_KEY
+from soko.procedures.competences.form import SCHEMA as COMPETENCES
 from soko.procedures.ege import KIND as EGE
 from soko.procedures.gve import KIND as GVE
 from soko.procedures.measures.register import KEY as MEASURE_KEY
@@ -81,6 +83,8 @@ DECLARED: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
         OLYMPIAD_STUDENTS_KEY,
         list(OLYMPIAD_STUDENTS),
     ),
+    # a diagnosed person: one row per anonymous person code and year
+    "competences": ("person_unique", COMPETENCE_KEY, list(COMPETENCES)),
 }
 # Tables whose rows are children of another's (one per participant × task / respondent ×
 # item, built from the parent's accepted rows): unique by construction on the parent's key
