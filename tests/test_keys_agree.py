@@ -18,6 +18,8 @@ from soko.paths import expectations_dir
 from soko.pipeline.ingest import REGISTRY_KEY
 from soko.procedures.ege import KIND as EGE
 from soko.procedures.gve import KIND as GVE
+from soko.procedures.lab.form import KEY as LAB_KEY
+from soko.procedures.lab.form import SCHEMA as LAB
 from soko.procedures.measures.register import KEY as MEASURE_KEY
 from soko.procedures.measures.register import SCHEMA as MEASURES
 from soko.procedures.mechanisms.ingest import SCHEMAS as MECHANISMS
@@ -70,6 +72,9 @@ DECLARED: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
         MEASURE_KEY,
         [*MEASURES, "unit_key", "subject_key"],
     ),
+    # a school's report on one kind of equipment in a year (the canonical table has a row
+    # per term of that report)
+    "lab": ("school_kind_unique", LAB_KEY, list(LAB)),
 }
 # Tables whose rows are children of another's (one per participant × task / respondent ×
 # item, built from the parent's accepted rows): unique by construction on the parent's key
