@@ -17,7 +17,13 @@ from scipy import stats
 from soko import derive
 from soko import indicators as ind
 from soko.demo.blueprint import Blueprint
-from soko.demo.lab import LabDemoParams, lab_plan, practical_mask, practical_shift
+from soko.demo.lab import (
+    LabDemoParams,
+    expected_gain_pp,
+    lab_plan,
+    practical_mask,
+    practical_shift,
+)
 from soko.demo.model import ModelParams
 from soko.demo.vpr import FileJob, Roster, simulate_file
 from soko.forms import write_form
@@ -328,8 +334,34 @@ def test_planted_relation_recovered(demo_region: DemoRegion, demo_association) -
     )
     # every year the using schools' practical tasks are done better, beyond the interval
     assert (region["ci_low"] > 0).all(), region[["year", "difference", "ci_low", "ci_high"]]
-    # pooled over the years: a 0.25-SD gain on tasks of success ≈ 0.6–0.8 is a few pp
-    assert 1.0 < region["difference"].mean() < 12.0
+    # the truth: the expected gain (pp of the practical tasks' maximum) of the boosted schools,
+    # from the item model of the truth's blueprints and the schools' true mean ability
+    for row in region.itertuples(index=False):
+        expected = _expected_gain(demo_region.truth, int(row.year))
+        assert row.ci_low <= expected <= row.ci_high, (row.year, expected, row)
+        assert 2.0 < expected < 8.0
+
+
+def _expected_gain(truth: Path, year: int) -> float:
+    tasks = pd.read_parquet(truth / "tasks.parquet")
+    effects = pd.read_parquet(truth / "school_effects.parquet")
+    schools = pd.read_parquet(truth / "schools.parquet")
+    use = pd.read_parquet(truth / "lab_use.parquet")
+    codes = use[(use["kind"] == "uses_biology") & use["boosted"] & (use["year"] == year)]
+    va = dict(zip(schools["school_code"], schools["true_va"], strict=True))
+    ability = effects[(effects["year"] == year) & (effects["subject"] == "bi")]
+    ability = ability.set_index("school_code")["mean_ability"]
+    codes = [c for c in codes["school_code"] if c in ability.index]
+    gains = []
+    for grade in (5, 6, 7, 8):
+        t = tasks[(tasks["year"] == year) & (tasks["subject"] == "bi") & (tasks["grade"] == grade)]
+        t = t.sort_values("task_order")
+        bp = Blueprint("bi", grade, tuple(t["task"]), t["max_score"].to_numpy(),
+                       tuple(t["level"]), t["difficulty"].to_numpy(),
+                       t["discrimination"].to_numpy(), 0.0, 0.0)  # fmt: skip
+        levels = np.array([ability[c] + (grade - 6) * va[c] for c in codes])
+        gains.append(expected_gain_pp(bp, levels, LabDemoParams().effect_sd, ModelParams()))
+    return float(np.mean(gains))
 
 
 def test_zero_relation_interval_covers_zero(demo_association) -> None:
