@@ -20,6 +20,8 @@ from soko.procedures.competences.form import KEY as COMPETENCE_KEY
 from soko.procedures.competences.form import SCHEMA as COMPETENCES
 from soko.procedures.ege import KIND as EGE
 from soko.procedures.gve import KIND as GVE
+from soko.procedures.lab.form import KEY as LAB_KEY
+from soko.procedures.lab.form import SCHEMA as LAB
 from soko.procedures.measures.register import KEY as MEASURE_KEY
 from soko.procedures.measures.register import SCHEMA as MEASURES
 from soko.procedures.mechanisms.ingest import SCHEMAS as MECHANISMS
@@ -85,6 +87,9 @@ DECLARED: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
     ),
     # a diagnosed person: one row per anonymous person code and year
     "competences": ("person_unique", COMPETENCE_KEY, list(COMPETENCES)),
+    # a school's report on one kind of equipment in a year (the canonical table has a row
+    # per term of that report)
+    "lab": ("school_kind_unique", LAB_KEY, list(LAB)),
 }
 # Tables whose rows are children of another's (one per participant × task / respondent ×
 # item, built from the parent's accepted rows): unique by construction on the parent's key

@@ -231,6 +231,10 @@ class FileJob:
     # per school: written before the participant code (a merged school's students under its
     # successor keep codes apart from the successor's own); None: nothing
     participant_prefix: list[str] | None = None
+    # the practical tasks of the work (bool per task) and, per school, the ability added on
+    # them (the laboratory equipment's planted relation, soko.demo.lab); None: nothing
+    practical: np.ndarray | None = None
+    practical_shift: np.ndarray | None = None
 
 
 @dataclass
@@ -297,6 +301,7 @@ def simulate_file(job: FileJob) -> FileData:
                 scores, missing, rows, bp.maxima, job.thresholds, a.share, p, prng
             )
         records.append(_record(job, a, len(rows), k))
+    _add_practical(job, r.school, theta, scores, missing, set(school_rows))
     primary = scores.sum(axis=1)
     mark = marks_for(primary, job.thresholds)
     for a in job.planted:
@@ -330,6 +335,44 @@ def simulate_file(job: FileJob) -> FileData:
         journal_missing=journal_missing,
         planted_records=[rec for rec in records if rec["n_participants"]],
     )
+
+
+def _add_practical(
+    job: FileJob,
+    school: np.ndarray,
+    theta: np.ndarray,
+    scores: np.ndarray,
+    missing: np.ndarray,
+    planted: set[int],
+) -> None:
+    """The equipment's planted relation: a student of a school with ``practical_shift`` δ
+    scores on each practical task as with ability θ + δ (every step failed at θ succeeds
+    with probability (p(θ + δ) − p(θ)) / (1 − p(θ)), so the score is Binomial(m, p(θ + δ))).
+    Drawn after everything else from a stream of its own, so nothing else in the file
+    changes; a missing cell stays missing; a school with a planted manipulation in this
+    file is left as planted (the manipulations' truth stays exact)."""
+    if job.practical is None or job.practical_shift is None:
+        return
+    shift = job.practical_shift[school]
+    keep = shift != 0
+    if planted:
+        keep &= ~np.isin(school, list(planted))
+    rows = np.flatnonzero(keep)
+    if not len(rows):
+        return
+    bp = job.blueprint
+    cols = np.flatnonzero(job.practical)
+    a, b = bp.discrimination[cols][None, :], bp.difficulty[cols][None, :]
+    th = theta[rows][:, None]
+    p0 = expit(a * (th - b))
+    p1 = expit(a * (th + shift[rows][:, None] - b))
+    step = np.clip((p1 - p0) / np.maximum(1.0 - p0, 1e-12), 0.0, 1.0)
+    cells = np.ix_(rows, cols)
+    now = scores[cells]
+    rng = rng_for(job.seed, "lab", job.year, job.subject, job.grade)
+    extra = rng.binomial(bp.maxima[cols][None, :] - now, step)
+    extra[missing[cells]] = 0
+    scores[cells] = now + extra
 
 
 def _record(job: FileJob, a: PlantedAction, n_rows: int, n_affected: int) -> dict[str, object]:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from soko.config import region, vpr_scale, vpr_subjects
 from soko.demo.blueprint import Blueprint, build_blueprint
+from soko.demo.lab import lab_plan, practical_mask, practical_shift
 from soko.demo.measures import effect_truth, summary_truth
 from soko.demo.model import (
     GRADES,
@@ -156,6 +157,7 @@ def generate(ctx: DemoContext) -> list[Path]:
 
     leniency = schools["leniency"].to_numpy()
     growth = schools["true_va"].to_numpy()
+    lab = lab_plan(ctx.seed, schools, ctx.years)  # the equipment's relation (soko.demo.lab)
     jobs: list[FileJob] = []
     for (year, subject, grade), bp in blueprints.items():
         scale = vpr_scale(year, subject, grade, ctx.config_dir)
@@ -183,6 +185,8 @@ def generate(ctx: DemoContext) -> list[Path]:
                 roster=roster_for_subject(rosters[(year, grade)], subject),
                 planted=actions.get((year, subject, grade), []),
                 growth=growth,
+                practical=practical_mask(bp),
+                practical_shift=practical_shift(lab, year),
             )
         )
 
