@@ -27,7 +27,15 @@ import pandas as pd
 from soko.contracts.suites import validate_frame
 from soko.file_report import SAME_KEY, DuplicateNotice, FileReport, display_name
 from soko.forms.cells import Checked, cell_value_text, check_cell
-from soko.forms.spec import INSTRUCTION_SHEET, LISTS_SHEET, Column, FormSpec, Row, SheetSpec
+from soko.forms.spec import (
+    INSTRUCTION_SHEET,
+    LISTS_SHEET,
+    QUARTER,
+    Column,
+    FormSpec,
+    Row,
+    SheetSpec,
+)
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.sheets import Sheet, column_letter, read_sheets
 
@@ -466,6 +474,20 @@ def folder_year(path: Path, raw: Path) -> int | None:
     return years[-1] if years else None
 
 
+_QUARTER_FOLDER = re.compile(r"[qQ]([1-4])")
+
+
+def folder_quarter(path: Path, raw: Path) -> int | None:
+    """The quarter of the folder a quarterly form lies in (``data/raw/<kind>/<year>/q<1–4>/``),
+    if any: like the year's folder, it is what the form must state."""
+    try:
+        parts = Path(path).resolve().relative_to(Path(raw).resolve()).parts[:-1]
+    except ValueError:
+        parts = Path(path).parts[:-1]
+    found = [int(m.group(1)) for p in parts if (m := _QUARTER_FOLDER.fullmatch(p))]
+    return found[-1] if found else None
+
+
 def stated_year(path: Path, label: str = "Год") -> int | None:
     """The year a form states on its sheets (the identity row ``label``), None when it states
     none or cannot be read (the reader then says why)."""
@@ -490,8 +512,10 @@ def read_forms(
 
     The year comes from the folder (``data/raw/<kind>/<year>/``), else from the form itself;
     the spec and the expected identity are built for it (``expected_for(year)``: e.g. the
-    municipalities of that year); a form in a year's folder must state that year. A form
-    whose year cannot be told is one problem, nothing accepted.
+    municipalities of that year); a form in a year's folder must state that year, and a
+    quarterly form (its spec has the ``QUARTER`` identity) in a quarter's folder
+    (``<year>/q2/``) that quarter. A form whose year cannot be told is one problem, nothing
+    accepted.
     """
     reads = []
     for path in paths:
@@ -524,6 +548,9 @@ def read_forms(
             reads.append(read)
             continue
         spec = spec_for(year)
+        quarter = folder_quarter(path, raw)
+        if quarter is not None and any(f.name == QUARTER.name for f in spec.identity):
+            expected[QUARTER.name] = str(quarter)
         if expected_for is not None:
             expected = {**expected_for(year), **expected}
         reads.append(read_form(path, spec, display, expected))

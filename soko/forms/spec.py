@@ -162,6 +162,9 @@ class IdentityField:
 YEAR = IdentityField("year", "Год")
 MUNICIPALITY_CODE = IdentityField("municipality_code", "Код муниципалитета")
 MUNICIPALITY_NAME = IdentityField("municipality_name", "Муниципалитет")
+# a quarterly form (staffing) states its quarter, 1–4, checked on read like the year
+QUARTER = IdentityField("quarter", "Квартал")
+QUARTERS: tuple[int, ...] = (1, 2, 3, 4)
 
 
 @dataclass(frozen=True)
