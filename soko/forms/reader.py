@@ -30,6 +30,7 @@ from soko.forms.cells import Checked, cell_value_text, check_cell
 from soko.forms.spec import (
     INSTRUCTION_SHEET,
     LISTS_SHEET,
+    NAME_HEADER,
     QUARTER,
     Column,
     FormSpec,
@@ -290,6 +291,9 @@ def _read_sheet(read: FormRead, spec: SheetSpec, sheet: Sheet, expected: Mapping
             )
         )
         return
+    if read.spec.personal and _name_columns(read, spec, rows[top], index, top + 1):
+        read.unread_rows += len(data)
+        return
     sheet_ok = _identity_problems(read, spec, _identity(rows, top, read.spec), expected)
     if read.whole_file or not sheet_ok:  # its rows are rejected whatever their cells
         read.unread_rows += len(data)
@@ -330,6 +334,33 @@ def _read_sheet(read: FormRead, spec: SheetSpec, sheet: Sheet, expected: Mapping
     frame["sheet"] = frame["sheet"].astype("string")
     frame["row"] = frame["row"].astype("int64")
     read.frames[spec.code] = _typed(frame, spec)
+
+
+def _name_columns(
+    read: FormRead, spec: SheetSpec, header: list[str], index: dict[str, int], row: int
+) -> bool:
+    """On a form about anonymous persons: columns the user added whose header names a
+    person. Each is a problem; True when the sheet's rows must all be rejected."""
+    ours = set(index.values())
+    found = False
+    for j, text in enumerate(header):
+        if j in ours or not text.strip() or not NAME_HEADER.search(text.strip()):
+            continue
+        found = True
+        read.problems.append(
+            Problem(
+                read.file,
+                row,
+                text.strip(),
+                "form_personal_data",
+                f"лист «{spec.name}», ячейка {column_letter(j)}{row} («{text.strip()}»): "
+                "в форме не должно быть ФИО и других данных, по которым узнают человека, — "
+                "только анонимный код; строки листа не приняты: удалите столбец и "
+                "пришлите форму снова",
+                text.strip(),
+            )
+        )
+    return found
 
 
 def _row_problems(
