@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from soko.procedures.staffing.settings import StaffingBlock
+from soko.suppression import format_signed
 
 UNIT_COLUMNS: tuple[str, ...] = (
     # the mechanisms read these, by these names
@@ -423,22 +424,22 @@ def _verdict(n_treated: int, effect: float, low: float, high: float, s: Staffing
     if math.isnan(effect):
         return "Оценка не сделана: нет школ без мер для сравнения."
 
-    def f(x: float) -> str:
-        return f"{x:+.1f}".replace("-", "−").replace(".", ",")
-
-    interval = f"{pct} интервал от {f(low)} до {f(high)} п.п."
+    interval = f"{pct} интервал от {format_signed(low)} до {format_signed(high)} п.п."
     if high < 0:
         return (
             f"Эффект есть: доля вакантных ставок у школ с мерой снизилась на "
-            f"{f(-effect)[1:]} п.п. сильнее, чем у школ без мер ({interval})."
+            f"{format_signed(-effect)} п.п. сильнее, чем у школ без мер ({interval})."
         )
     if low > 0:
         return (
-            f"Доля вакантных ставок у школ с мерой выросла на {f(effect)[1:]} п.п. сильнее, "
-            f"чем у школ без мер ({interval}): мера не помогла или дана школам, где дефицит "
-            "нарастал."
+            f"Доля вакантных ставок у школ с мерой выросла на {format_signed(effect)} п.п. "
+            f"сильнее, чем у школ без мер ({interval}): мера не помогла или дана школам, где "
+            "дефицит нарастал."
         )
-    return f"Измеримого эффекта нет: разность изменений {f(effect)} п.п., {interval} включает 0."
+    return (
+        f"Измеримого эффекта нет: разность изменений {format_signed(effect, plus=True)} п.п., "
+        f"{interval} включает 0."
+    )
 
 
 def measure_effects(
