@@ -23,6 +23,8 @@ from soko.procedures.measures.register import SCHEMA as MEASURES
 from soko.procedures.mechanisms.ingest import SCHEMAS as MECHANISMS
 from soko.procedures.mechanisms.ingest import STAGE_KEY, VALUE_KEY
 from soko.procedures.oge import KIND as OGE
+from soko.procedures.staffing.form import KEYS as STAFFING_KEYS
+from soko.procedures.staffing.form import SCHEMAS as STAFFING
 from soko.procedures.survey.ingest import CONTINGENT_KEY, RESPONDENT_KEY, SCHEMAS
 from soko.schema import KEYS
 from soko.schema import SCHEMAS as CORE
@@ -70,6 +72,15 @@ DECLARED: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
         MEASURE_KEY,
         [*MEASURES, "unit_key", "subject_key"],
     ),
+    # staffing, per quarter: a school's subject and level; a teacher (and a leaver) by code
+    **{
+        table: (rule, STAFFING_KEYS[table], list(STAFFING[table]))
+        for table, rule in (
+            ("staffing_positions", "positions_unique"),
+            ("staffing_teachers", "person_unique"),
+            ("staffing_leavers", "leaver_unique"),
+        )
+    },
 }
 # Tables whose rows are children of another's (one per participant × task / respondent ×
 # item, built from the parent's accepted rows): unique by construction on the parent's key

@@ -19,9 +19,10 @@ What is planted (``truth.json`` key ``staffing``, tables under the truth dir):
   truth gives the region's band counts in the last quarter, from which the projection is a
   hand computation with the configured rates.
 
-Treated schools are drawn among schools whose lasting level is above the median (regions
-help where shortages are), not on a quarter's noise, so the difference in changes has no
-regression to the mean to fight.
+Treated schools are drawn on their lasting level (above the region's median: regions help
+where shortages are; at least one per municipality, so every municipality hands in a
+register file), not on a quarter's noise, so the difference in changes has no regression to
+the mean to fight.
 """
 
 from __future__ import annotations
@@ -131,9 +132,20 @@ def _plan(ctx: DemoContext, settings: StaffingBlock, years: list[int]) -> dict:
     frame = pd.DataFrame(rows, columns=["school", "subject", "level", "positions"])
     ids = sorted(frame["school"].unique())
     latent = {s: float(rng.uniform(0.02, 0.14)) for s in ids}
-    high = [s for s in ids if latent[s] >= np.median(list(latent.values()))]
-    n_treated = min(len(high), max(3, round(TREATED_SHARE * len(ids))))
-    treated = sorted(int(s) for s in rng.choice(high, n_treated, replace=False))
+    median = float(np.median(list(latent.values())))
+    # every municipality of the start year gets at least one treated school (its
+    # highest-level one when none is above the region's median), so the register files do
+    # not depend on the seed's draw; the rest are drawn among the schools above the median
+    munis = ctx.labels(years[-1])["municipality_code"].astype(str).to_numpy()
+    treated_set: set[int] = set()
+    for m in sorted(set(munis[ids])):
+        mine = [s for s in ids if munis[s] == m]
+        high_m = [s for s in mine if latent[s] >= median] or [max(mine, key=latent.get)]
+        treated_set.add(int(rng.choice(high_m)))
+    high = [s for s in ids if latent[s] >= median and s not in treated_set]
+    extra = max(0, max(3, round(TREATED_SHARE * len(ids))) - len(treated_set))
+    treated_set |= {int(s) for s in rng.choice(high, min(extra, len(high)), replace=False)}
+    treated = sorted(treated_set)
     candidates = frame[
         frame["subject"].isin(CRITICAL_SUBJECTS)
         & (frame["level"] == "ooo")
