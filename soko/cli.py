@@ -18,7 +18,7 @@ from soko.demo import SIZES
 from soko.paths import processed_dir, project_root, raw_dir
 from soko.pipeline.analytic_base import build_analytic_base
 from soko.pipeline.demo import generate_demo
-from soko.pipeline.forms import UnknownMunicipality, blank_forms
+from soko.pipeline.forms import UnknownMunicipality, blank_forms, quarterly_templates
 from soko.pipeline.ingest import ingest, known_schools, validate_file
 from soko.registry import discover
 
@@ -80,10 +80,16 @@ def _cmd_forms(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else project_root() / "data" / "forms" / str(args.year)
     schools = known_schools(Path(args.raw), Path(args.processed))
     try:
-        written = blank_forms(args.year, out, args.municipality, schools)
+        written = blank_forms(args.year, out, args.municipality, schools, quarter=args.quarter)
     except UnknownMunicipality as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    if args.quarter is None:
+        for t in quarterly_templates():
+            print(
+                f"Бланк «{t.title}» заполняется ежеквартально и не записан: укажите квартал, "
+                f"например `soko forms --year {args.year} --quarter 1`."
+            )
     if not written:
         print("Ни одна процедура не выдаёт форм для заполнения.")
         return 0
@@ -95,11 +101,15 @@ def _cmd_forms(args: argparse.Namespace) -> int:
         t = forms[0].template
         print(f"  «{t.title}»: {len(forms)} шт. ({forms[0].path.name}", end="")
         print(f" … {forms[-1].path.name})" if len(forms) > 1 else ")")
-        print(
-            f"    заполненные копии положите в {forms[0].raw_folder}{args.year}/ "
-            "и выполните `soko ingest`"
-        )
+        print(f"    заполненные копии положите в {forms[0].raw_place} и выполните `soko ingest`")
     return 0
+
+
+def _quarter(text: str) -> int:
+    """``--quarter``: 1–4, said in Russian when it is not."""
+    if text.strip() not in {"1", "2", "3", "4"}:
+        raise argparse.ArgumentTypeError(f"квартал — число от 1 до 4, а не «{text}»")
+    return int(text)
 
 
 def _cmd_check_config(args: argparse.Namespace) -> int:
@@ -146,6 +156,13 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--out", default=None, help="папка для бланков (по умолчанию data/forms/<год>)")
     f.add_argument(
         "--municipality", default=None, help="код муниципалитета: бланки только для него"
+    )
+    f.add_argument(
+        "--quarter",
+        type=_quarter,
+        default=None,
+        help="квартал (1–4) для ежеквартальных форм (кадровое обеспечение); без него они "
+        "не записываются",
     )
     f.add_argument("--raw", default=str(raw_dir()), help=argparse.SUPPRESS)
     f.add_argument("--processed", default=str(processed_dir()), help=argparse.SUPPRESS)

@@ -78,17 +78,21 @@ class DemoContext:
 class FormContext:
     """What a form's spec is built from: the year, the municipality it is for (None for a
     regional form), the configuration folder and the school registry with its periods (for
-    forms prefilled with a municipality's schools; empty when none is known yet)."""
+    forms prefilled with a municipality's schools; empty when none is known yet), and the
+    quarter (1–4) of a quarterly form (None for the others)."""
 
     year: int
     municipality_code: str | None = None
     municipality_name: str | None = None
     config_dir: Path | None = None
     schools: pd.DataFrame | None = None
+    quarter: int | None = None
 
     def identity(self) -> dict[str, object]:
         """The values written on every sheet (``soko.forms`` identity fields)."""
         out: dict[str, object] = {"year": self.year}
+        if self.quarter is not None:
+            out["quarter"] = self.quarter
         if self.municipality_code is not None:
             out["municipality_code"] = self.municipality_code
             out["municipality_name"] = self.municipality_name or self.municipality_code
@@ -103,6 +107,11 @@ class FormTemplate:
     typed ``Any`` because ``soko.forms`` is a layer above this module. ``scope``: one copy
     per municipality or one for the region. Filled copies go to
     ``data/raw/<folder>/<year>/`` (``folder`` is the procedure's ingester folder).
+
+    ``quarterly``: handed out every quarter (staffing), one copy per quarter with the quarter
+    on every sheet; filled copies go to ``data/raw/<folder>/<year>/q<quarter>/``. `soko forms`
+    writes it only when told the quarter (``--quarter``): a blank for the wrong quarter
+    would be filled and rejected, so guessing one is worse than asking.
     """
 
     code: str  # «mechanisms»: the files' names
@@ -110,11 +119,19 @@ class FormTemplate:
     scope: Literal["municipality", "region"]
     folder: str
     spec: Callable[[FormContext], Any]
+    quarterly: bool = False
 
     def file_name(self, ctx: FormContext) -> str:
+        period = f"{ctx.year}_q{ctx.quarter}" if self.quarterly else f"{ctx.year}"
         if self.scope == "municipality" and ctx.municipality_code is not None:
-            return f"{self.code}_{ctx.year}_{ctx.municipality_code}.xlsx"
-        return f"{self.code}_{ctx.year}.xlsx"
+            return f"{self.code}_{period}_{ctx.municipality_code}.xlsx"
+        return f"{self.code}_{period}.xlsx"
+
+    def raw_place(self, ctx: FormContext) -> str:
+        """Where a filled copy goes, under the project: ``data/raw/<folder>/<year>/`` (and
+        ``q<quarter>/`` for a quarterly form)."""
+        quarter = f"q{ctx.quarter}/" if self.quarterly and ctx.quarter is not None else ""
+        return f"data/raw/{self.folder}/{ctx.year}/{quarter}"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from soko.procedures.olympiads.form import KEY as OLYMPIAD_KEY
 from soko.procedures.olympiads.form import RESULTS_SCHEMA as OLYMPIAD_RESULTS
 from soko.procedures.olympiads.form import STUDENTS_KEY as OLYMPIAD_STUDENTS_KEY
 from soko.procedures.olympiads.form import STUDENTS_SCHEMA as OLYMPIAD_STUDENTS
+from soko.procedures.staffing.form import KEYS as STAFFING_KEYS
+from soko.procedures.staffing.form import SCHEMAS as STAFFING
 from soko.procedures.survey.ingest import CONTINGENT_KEY, RESPONDENT_KEY, SCHEMAS
 from soko.schema import KEYS
 from soko.schema import SCHEMAS as CORE
@@ -90,6 +92,15 @@ DECLARED: dict[str, tuple[str, tuple[str, ...], list[str]]] = {
     # a school's report on one kind of equipment in a year (the canonical table has a row
     # per term of that report)
     "lab": ("school_kind_unique", LAB_KEY, list(LAB)),
+    # staffing, per quarter: a school's subject and level; a teacher (and a leaver) by code
+    **{
+        table: (rule, STAFFING_KEYS[table], list(STAFFING[table]))
+        for table, rule in (
+            ("staffing_positions", "positions_unique"),
+            ("staffing_teachers", "person_unique"),
+            ("staffing_leavers", "leaver_unique"),
+        )
+    },
 }
 # Tables whose rows are children of another's (one per participant × task / respondent ×
 # item, built from the parent's accepted rows): unique by construction on the parent's key

@@ -9,6 +9,7 @@ them.
 from soko.forms.cells import Checked, check_cell, rule_text
 from soko.forms.reader import (
     FormRead,
+    folder_quarter,
     folder_year,
     read_form,
     read_forms,
@@ -20,6 +21,8 @@ from soko.forms.spec import (
     MUNICIPALITY_CODE,
     MUNICIPALITY_NAME,
     NO,
+    QUARTER,
+    QUARTERS,
     YEAR,
     YES,
     Column,
@@ -35,6 +38,8 @@ __all__ = [
     "MUNICIPALITY_CODE",
     "MUNICIPALITY_NAME",
     "NO",
+    "QUARTER",
+    "QUARTERS",
     "YEAR",
     "YES",
     "Checked",
@@ -45,6 +50,7 @@ __all__ = [
     "Row",
     "SheetSpec",
     "check_cell",
+    "folder_quarter",
     "folder_year",
     "header_row",
     "read_form",

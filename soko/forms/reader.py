@@ -27,7 +27,16 @@ import pandas as pd
 from soko.contracts.suites import validate_frame
 from soko.file_report import SAME_KEY, DuplicateNotice, FileReport, display_name
 from soko.forms.cells import Checked, cell_value_text, check_cell
-from soko.forms.spec import INSTRUCTION_SHEET, LISTS_SHEET, Column, FormSpec, Row, SheetSpec
+from soko.forms.spec import (
+    INSTRUCTION_SHEET,
+    LISTS_SHEET,
+    NAME_HEADER,
+    QUARTER,
+    Column,
+    FormSpec,
+    Row,
+    SheetSpec,
+)
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.sheets import Sheet, column_letter, read_sheets
 
@@ -282,6 +291,9 @@ def _read_sheet(read: FormRead, spec: SheetSpec, sheet: Sheet, expected: Mapping
             )
         )
         return
+    if read.spec.personal and _name_columns(read, spec, rows[top], index, top + 1):
+        read.unread_rows += len(data)
+        return
     sheet_ok = _identity_problems(read, spec, _identity(rows, top, read.spec), expected)
     if read.whole_file or not sheet_ok:  # its rows are rejected whatever their cells
         read.unread_rows += len(data)
@@ -322,6 +334,33 @@ def _read_sheet(read: FormRead, spec: SheetSpec, sheet: Sheet, expected: Mapping
     frame["sheet"] = frame["sheet"].astype("string")
     frame["row"] = frame["row"].astype("int64")
     read.frames[spec.code] = _typed(frame, spec)
+
+
+def _name_columns(
+    read: FormRead, spec: SheetSpec, header: list[str], index: dict[str, int], row: int
+) -> bool:
+    """On a form about anonymous persons: columns the user added whose header names a
+    person. Each is a problem; True when the sheet's rows must all be rejected."""
+    ours = set(index.values())
+    found = False
+    for j, text in enumerate(header):
+        if j in ours or not text.strip() or not NAME_HEADER.search(text.strip()):
+            continue
+        found = True
+        read.problems.append(
+            Problem(
+                read.file,
+                row,
+                text.strip(),
+                "form_personal_data",
+                f"лист «{spec.name}», ячейка {column_letter(j)}{row} («{text.strip()}»): "
+                "в форме не должно быть ФИО и других данных, по которым узнают человека, — "
+                "только анонимный код; строки листа не приняты: удалите столбец и "
+                "пришлите форму снова",
+                text.strip(),
+            )
+        )
+    return found
 
 
 def _row_problems(
@@ -466,6 +505,20 @@ def folder_year(path: Path, raw: Path) -> int | None:
     return years[-1] if years else None
 
 
+_QUARTER_FOLDER = re.compile(r"[qQ]([1-4])")
+
+
+def folder_quarter(path: Path, raw: Path) -> int | None:
+    """The quarter of the folder a quarterly form lies in (``data/raw/<kind>/<year>/q<1–4>/``),
+    if any: like the year's folder, it is what the form must state."""
+    try:
+        parts = Path(path).resolve().relative_to(Path(raw).resolve()).parts[:-1]
+    except ValueError:
+        parts = Path(path).parts[:-1]
+    found = [int(m.group(1)) for p in parts if (m := _QUARTER_FOLDER.fullmatch(p))]
+    return found[-1] if found else None
+
+
 def stated_year(path: Path, label: str = "Год") -> int | None:
     """The year a form states on its sheets (the identity row ``label``), None when it states
     none or cannot be read (the reader then says why)."""
@@ -490,8 +543,10 @@ def read_forms(
 
     The year comes from the folder (``data/raw/<kind>/<year>/``), else from the form itself;
     the spec and the expected identity are built for it (``expected_for(year)``: e.g. the
-    municipalities of that year); a form in a year's folder must state that year. A form
-    whose year cannot be told is one problem, nothing accepted.
+    municipalities of that year); a form in a year's folder must state that year, and a
+    quarterly form (its spec has the ``QUARTER`` identity) in a quarter's folder
+    (``<year>/q2/``) that quarter. A form whose year cannot be told is one problem, nothing
+    accepted.
     """
     reads = []
     for path in paths:
@@ -524,6 +579,9 @@ def read_forms(
             reads.append(read)
             continue
         spec = spec_for(year)
+        quarter = folder_quarter(path, raw)
+        if quarter is not None and any(f.name == QUARTER.name for f in spec.identity):
+            expected[QUARTER.name] = str(quarter)
         if expected_for is not None:
             expected = {**expected_for(year), **expected}
         reads.append(read_form(path, spec, display, expected))

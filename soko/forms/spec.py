@@ -32,6 +32,11 @@ MAX_SHEET_NAME = 31  # Excel's limit
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 TEXT_MAX = 1000  # characters in a text cell unless a column says otherwise
 YEAR_MIN, YEAR_MAX = 1900, 2100
+# headers of a column that would carry a person's name (checked on a ``personal`` form)
+NAME_HEADER = re.compile(
+    r"(?<![а-яё])(фио|ф\.\s*и\.\s*о\.?|фамилия|имя|отчество|ф\.и\.о)(?![а-яё])|\bname\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -162,18 +167,26 @@ class IdentityField:
 YEAR = IdentityField("year", "Год")
 MUNICIPALITY_CODE = IdentityField("municipality_code", "Код муниципалитета")
 MUNICIPALITY_NAME = IdentityField("municipality_name", "Муниципалитет")
+# a quarterly form (staffing) states its quarter, 1–4, checked on read like the year
+QUARTER = IdentityField("quarter", "Квартал")
+QUARTERS: tuple[int, ...] = (1, 2, 3, 4)
 
 
 @dataclass(frozen=True)
 class FormSpec:
     """A whole form. ``code``: the kind of form («mechanisms»); ``title``: its Russian title
-    (the instruction sheet's first line); ``instructions``: lines of Russian text."""
+    (the instruction sheet's first line); ``instructions``: lines of Russian text.
+
+    ``personal``: the form is about persons under anonymous codes (teachers, participants):
+    a column a user adds whose header names a person («ФИО», «Фамилия» …) rejects its sheet's
+    rows, so no name can travel with the codes even in a column soko would not read."""
 
     code: str
     title: str
     sheets: tuple[SheetSpec, ...]
     identity: tuple[IdentityField, ...] = (YEAR,)
     instructions: tuple[str, ...] = ()
+    personal: bool = False
 
     def __post_init__(self) -> None:
         names = [s.name.casefold() for s in self.sheets]

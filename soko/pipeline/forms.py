@@ -23,15 +23,29 @@ class WrittenForm:
     template: FormTemplate
     path: Path
     municipality_code: str | None
+    context: FormContext | None = None
 
     @property
     def raw_folder(self) -> str:
-        """Where the filled copy goes (under the project's data/raw/)."""
+        """Where the filled copies of the template go (under the project's data/raw/)."""
         return f"data/raw/{self.template.folder}/"
+
+    @property
+    def raw_place(self) -> str:
+        """Where this copy goes once filled: the year's folder (and the quarter's)."""
+        if self.context is None:
+            return self.raw_folder
+        return self.template.raw_place(self.context)
 
 
 class UnknownMunicipality(ValueError):
     """``--municipality`` names no municipality of the year (a user's mistake, in Russian)."""
+
+
+def quarterly_templates() -> list[FormTemplate]:
+    """The forms handed out every quarter: `soko forms` writes them only with ``--quarter``
+    (and says so in Russian when it is missing)."""
+    return [t for proc in discover() for t in proc.forms if t.quarterly]
 
 
 def blank_forms(
@@ -40,11 +54,14 @@ def blank_forms(
     municipality: str | None = None,
     schools: pd.DataFrame | None = None,
     config_dir: Path | None = None,
+    quarter: int | None = None,
 ) -> list[WrittenForm]:
     """Write every procedure's forms for ``year`` under ``out``; what was written, in order.
 
     A per-municipality form is written for each municipality of the year (or ``municipality``
-    alone); a regional form once (skipped when one municipality is asked for).
+    alone); a regional form once (skipped when one municipality is asked for). A quarterly
+    form is written for ``quarter`` only, and not at all without one (the caller says so:
+    :func:`quarterly_templates`); the other forms ignore the quarter.
     """
     cfg = region(config_dir)
     municipalities = cfg.municipalities_in(year)
@@ -58,17 +75,20 @@ def blank_forms(
     written: list[WrittenForm] = []
     for proc in discover():
         for template in proc.forms:
+            if template.quarterly and quarter is None:
+                continue
+            q = quarter if template.quarterly else None
             if template.scope == "region":
                 if municipality is not None:
                     continue
-                contexts = [FormContext(year, config_dir=config_dir, schools=schools)]
+                contexts = [FormContext(year, config_dir=config_dir, schools=schools, quarter=q)]
             else:
                 contexts = [
-                    FormContext(year, code, name, config_dir, schools)
+                    FormContext(year, code, name, config_dir, schools, quarter=q)
                     for code, name in wanted.items()
                 ]
             for ctx in contexts:
                 path = out / template.file_name(ctx)
                 write_form(template.spec(ctx), path, ctx.identity())
-                written.append(WrittenForm(template, path, ctx.municipality_code))
+                written.append(WrittenForm(template, path, ctx.municipality_code, ctx))
     return written

@@ -24,19 +24,25 @@ class _Strict(BaseModel):
 
 
 class Outcome(_Strict):
-    """The results a kind is meant to move: a procedure's subjects, or objectivity."""
+    """The results a kind is meant to move: a procedure's subjects, or objectivity — or
+    ``measured_by``: another procedure measures its effect on its own outcome (a staffing
+    measure moves vacancies, not ВПР scores: ``soko.procedures.staffing``), so the register
+    keeps such a kind and ``measure_effects`` has no row for it (no targets)."""
 
     procedure: Literal["vpr"] | None = None
     subjects: list[str] | Literal["register"] | None = None
     indicator: Literal["objectivity"] | None = None
+    measured_by: Literal["staffing"] | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Outcome:
-        if (self.procedure is None) == (self.indicator is None):
+        given = [self.procedure, self.indicator, self.measured_by]
+        if sum(v is not None for v in given) != 1:
             raise PydanticCustomError(
                 "measures_outcome_one",
                 "укажите либо procedure и subjects (результаты процедуры), либо indicator "
-                "(objectivity), но не оба",
+                "(objectivity), либо measured_by (staffing: эффект оценивает мониторинг "
+                "кадров), но только одно",
                 {},
             )
         if self.procedure is not None and not self.subjects:
