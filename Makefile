@@ -52,11 +52,13 @@ build: setup
 ## test: lint, the import-layer contract (.importlinter), unit, contract and notebook tests
 test: setup
 	$(BIN)/ruff check soko tests benchmarks pipelines
+	$(BIN)/ruff format --check soko tests benchmarks pipelines
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: setup
 	$(BIN)/ruff check soko tests benchmarks pipelines
+	$(BIN)/ruff format --check soko tests benchmarks pipelines
 	$(BIN)/lint-imports
 
 format: setup

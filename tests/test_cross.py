@@ -107,8 +107,7 @@ def test_configured_comparisons_stack_both_pairs(results: pd.DataFrame) -> None:
     chain = comparisons()
     assert [c.code for c in chain] == ["vpr8_oge9", "oge9_ege11"]
     parts = [
-        compare_schools(results, c.earlier, c.later, c.lag).assign(comparison=c.code)
-        for c in chain
+        compare_schools(results, c.earlier, c.later, c.lag).assign(comparison=c.code) for c in chain
     ]
     assert pd.concat(parts)["comparison"].tolist() == ["vpr8_oge9", "oge9_ege11"]
 

@@ -157,6 +157,76 @@ def test_ege_pisa_survey_by_hand() -> None:
     assert _value(out, "survey_engagement", 2026, "01") == pytest.approx(3.5)
 
 
+def _basis(out: pd.DataFrame, source: str, year: int, unit: str) -> str:
+    hit = out[(out["source"] == source) & (out["year"] == year) & (out["unit_code"] == unit)]
+    return str(hit["basis"].iloc[0])
+
+
+def test_monitoring_sources_by_hand() -> None:
+    """Staffing (its latest quarter of the year), competences and olympiads; a unit with a
+    zero denominator or without the other table gives no value."""
+    staffing = pd.DataFrame(
+        {
+            "year": 2026,
+            "quarter": [1, 4, 4, 4],
+            "level": ["municipality", "municipality", "municipality", "school"],
+            "unit_code": ["01", "01", "02", "s1"],
+            "municipality_code": ["01", "01", "02", "01"],
+            "teachers": [50, 40, 20, 10],
+            "positions": [60.0, 50.0, 0.0, 12.5],
+            "vacant": [12.0, 2.5, 0.0, 2.5],
+            "young_specialists": [4, 5, 0, 2],
+            "young_mentored": [1, 4, 0, 1],
+        }
+    )
+    competences = pd.DataFrame(
+        {
+            "year": 2026,
+            "level": ["municipality", "municipality", "municipality"],
+            "unit_code": ["01", "01", "02"],
+            "role": ["teacher", "head", "teacher"],
+            "diagnosed": [30, 6, 5],
+            "with_deficit": [20, 2, 4],
+            "trained": [5, 1, 4],
+            "units_total": [float("nan"), 8.0, float("nan")],
+        }
+    )
+    olympiads = pd.DataFrame(
+        {
+            "year": 2026,
+            "level": ["municipality", "region"],
+            "unit_code": ["01", REG],
+            "students_7_11": [400, 0],
+            "participants_municipal_7_11": [100, 0],
+            "winners_regional": [3, 9],
+            "students_total": [1000, 3000],
+        }
+    )
+    out = computed.compute_all(
+        region_code=REG,
+        staffing_units=staffing,
+        competence_units=competences,
+        olympiad_units=olympiads,
+    )
+    assert _value(out, "vacancy_rate", 2026, "01") == pytest.approx(5.0)  # Q4: 2.5 of 50
+    assert _basis(out, "vacancy_rate", 2026, "01") == "вакантных ставок: 2,5 из 50"
+    assert _value(out, "vacancy_rate", 2026, "02") is None  # no positions: no value, no zero
+    assert _value(out, "vacancy_rate", 2026, "s1") is None  # school rows are not units here
+    assert _value(out, "young_mentored_share", 2026, "01") == pytest.approx(80.0)
+    assert _value(out, "heads_diagnosed_share", 2026, "01") == pytest.approx(75.0)
+    assert _value(out, "teachers_trained_share", 2026, "01") == pytest.approx(25.0)
+    assert _value(out, "teachers_trained_share", 2026, "02") == pytest.approx(100.0)
+    assert _value(out, "teachers_diagnosed_share", 2026, "01") == pytest.approx(75.0)  # 30/40
+    assert _value(out, "teachers_diagnosed_share", 2026, "02") == pytest.approx(25.0)  # 5/20
+    assert _value(out, "olympiad_municipal_share", 2026, "01") == pytest.approx(25.0)
+    assert _value(out, "olympiad_municipal_share", 2026, REG) is None  # 0 students
+    assert _value(out, "olympiad_regional_per1000", 2026, REG) == pytest.approx(3.0)
+    # teachers diagnosed needs the staffing table: without it, no value
+    alone = computed.compute_all(region_code=REG, competence_units=competences)
+    assert _value(alone, "teachers_diagnosed_share", 2026, "01") is None
+    assert _value(alone, "heads_diagnosed_share", 2026, "01") == pytest.approx(75.0)
+
+
 # --- scoring ------------------------------------------------------------------------------
 
 SMALL = {

@@ -44,6 +44,15 @@ ORIGIN: dict[str, str] = {
     "pisa_low_share": "исследование по модели PISA, таблица pisa_municipalities",
     "survey_satisfaction": "анкетирование, таблица survey_indices",
     "survey_engagement": "анкетирование, таблица survey_indices",
+    "olympiad_municipal_share": "олимпиады, таблица olympiad_units",
+    "olympiad_regional_per1000": "олимпиады, таблица olympiad_units",
+    "heads_diagnosed_share": "компетенции, таблица competence_units (руководители школ по реестру)",
+    "teachers_diagnosed_share": (
+        "компетенции (competence_units) и кадровый мониторинг (staffing_units)"
+    ),
+    "teachers_trained_share": "компетенции, таблица competence_units",
+    "young_mentored_share": "кадровый мониторинг, таблица staffing_units (последний квартал года)",
+    "vacancy_rate": "кадровый мониторинг, таблица staffing_units (последний квартал года)",
 }
 
 
@@ -172,6 +181,9 @@ def compute_all(
     va_schools: pd.DataFrame | None = None,
     pisa_municipalities: pd.DataFrame | None = None,
     survey_indices: pd.DataFrame | None = None,
+    staffing_units: pd.DataFrame | None = None,
+    competence_units: pd.DataFrame | None = None,
+    olympiad_units: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every name in ``COMPUTED_SOURCES`` that the given tables allow, one row per value."""
     vpr_marks = vpr_marks if vpr_marks is not None else pd.DataFrame()
@@ -294,6 +306,9 @@ def compute_all(
                 source,
             )
 
+    for frame, source in _monitoring(staffing_units, competence_units, olympiad_units):
+        add(frame, source)
+
     out = (
         pd.concat([p for p in parts if not p.empty], ignore_index=True)
         if any(not p.empty for p in parts)
@@ -317,3 +332,150 @@ def _ege(ege_scores: pd.DataFrame | None, hits: str, total: str, what: str) -> p
         value=100.0 * g[hits] / g[total],
         basis=[f"{what}: {int(h)} из {int(n)}" for h, n in zip(g[hits], g[total], strict=True)],
     )
+
+
+# --- the other monitoring (issue 13): unit tables with counts, so each share is a ratio of
+# sums the basis can state. Staffing is quarterly: a year's value is its latest quarter's (the
+# state at the end of the period the municipality is assessed for, not a mean of quarters).
+
+
+def _unit_rows(table: pd.DataFrame | None, *columns: str) -> pd.DataFrame:
+    """The municipality and region rows of a unit table having ``columns`` (else empty)."""
+    if not _has(table, "year", "level", "unit_code", *columns):
+        return pd.DataFrame()
+    units = table[table["level"].isin(["municipality", "region"])]  # type: ignore[index]
+    return units.assign(unit_code=units["unit_code"].astype(str))
+
+
+def _count(x: float) -> str:
+    """A count as counted: 12 → «12», 10.5 positions (ставки) → «10,5»."""
+    return str(int(x)) if float(x).is_integer() else format_number(x)
+
+
+def _ratio(frame: pd.DataFrame, num: str, den: str, basis: str, per: float = 100.0) -> pd.DataFrame:
+    """``per × num / den`` per (year, level, unit); ``basis`` states the counts (``{k}``,
+    ``{n}``). A unit with a zero or missing denominator gives no value (not 0 or infinity)."""
+    if frame.empty:
+        return pd.DataFrame()
+    g = frame[frame[den].notna() & (frame[den] > 0) & frame[num].notna()]
+    return g.assign(
+        value=per * g[num] / g[den],
+        basis=[basis.format(k=_count(k), n=_count(n)) for k, n in zip(g[num], g[den], strict=True)],
+    )
+
+
+def _latest_quarter(staffing: pd.DataFrame) -> pd.DataFrame:
+    if staffing.empty or "quarter" not in staffing.columns:
+        return staffing
+    last = staffing.groupby(["year", "level", "unit_code"])["quarter"].transform("max")
+    return staffing[staffing["quarter"] == last]
+
+
+def _monitoring(
+    staffing_units: pd.DataFrame | None,
+    competence_units: pd.DataFrame | None,
+    olympiad_units: pd.DataFrame | None,
+) -> list[tuple[pd.DataFrame, str]]:
+    out: list[tuple[pd.DataFrame, str]] = []
+    keys = ["year", "level", "unit_code"]
+
+    oly = _unit_rows(
+        olympiad_units,
+        "students_7_11",
+        "participants_municipal_7_11",
+        "winners_regional",
+        "students_total",
+    )
+    if not oly.empty:
+        out.append(
+            (
+                _ratio(
+                    oly,
+                    "participants_municipal_7_11",
+                    "students_7_11",
+                    "участников муниципального этапа: {k} из {n} обучающихся 7–11 классов",
+                ),
+                "olympiad_municipal_share",
+            )
+        )
+        out.append(
+            (
+                _ratio(
+                    oly,
+                    "winners_regional",
+                    "students_total",
+                    "победителей и призёров регионального этапа: {k} на {n} обучающихся",
+                    per=1000.0,
+                ),
+                "olympiad_regional_per1000",
+            )
+        )
+
+    staff = _latest_quarter(
+        _unit_rows(
+            staffing_units,
+            "quarter",
+            "teachers",
+            "positions",
+            "vacant",
+            "young_specialists",
+            "young_mentored",
+        )
+    )
+    if not staff.empty:
+        out.append(
+            (_ratio(staff, "vacant", "positions", "вакантных ставок: {k} из {n}"), "vacancy_rate")
+        )
+        out.append(
+            (
+                _ratio(
+                    staff,
+                    "young_mentored",
+                    "young_specialists",
+                    "молодых специалистов с наставником: {k} из {n}",
+                ),
+                "young_mentored_share",
+            )
+        )
+
+    comp = _unit_rows(
+        competence_units, "role", "diagnosed", "with_deficit", "trained", "units_total"
+    )
+    if not comp.empty:
+        heads = comp[comp["role"] == "head"]
+        out.append(
+            (
+                _ratio(
+                    heads,
+                    "diagnosed",
+                    "units_total",
+                    "руководителей прошли диагностику: {k} из {n} школ",
+                ),
+                "heads_diagnosed_share",
+            )
+        )
+        teachers = comp[comp["role"] == "teacher"]
+        out.append(
+            (
+                _ratio(
+                    teachers,
+                    "trained",
+                    "with_deficit",
+                    "прошли адресное обучение: {k} из {n} учителей с дефицитами",
+                ),
+                "teachers_trained_share",
+            )
+        )
+        if not staff.empty:
+            both = teachers.drop(columns=["teachers"], errors="ignore").merge(
+                staff[[*keys, "teachers"]], on=keys, how="inner"
+            )
+            out.append(
+                (
+                    _ratio(
+                        both, "diagnosed", "teachers", "учителей прошли диагностику: {k} из {n}"
+                    ),
+                    "teachers_diagnosed_share",
+                )
+            )
+    return out

@@ -33,6 +33,9 @@ SOURCE_TABLES = (
     "derived/va_schools",
     "derived/pisa_municipalities",
     "derived/survey_indices",
+    "derived/staffing_units",
+    "derived/competence_units",
+    "derived/olympiad_units",
 )
 FORM_TABLES = ("mechanism_values", "mechanism_stages")
 
