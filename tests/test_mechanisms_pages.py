@@ -110,6 +110,8 @@ def test_computed_sources_all_present_in_the_demo(small_region: SmallRegion) -> 
         ege_scores=load("ege_scores"), objectivity_markers=load("objectivity_markers"),
         school_classes=load("school_classes"), va_schools=load("va_schools"),
         pisa_municipalities=load("pisa_municipalities"), survey_indices=load("survey_indices"),
+        staffing_units=load("staffing_units"), competence_units=load("competence_units"),
+        olympiad_units=load("olympiad_units"),
     )  # fmt: skip
     missing = {"shnor_left_share"}  # no ШНОР in two consecutive demo years: no value, not 0
     assert set(out["source"]) >= set(computed.ORIGIN) - missing
