@@ -174,7 +174,7 @@ def test_unified_rows() -> None:
 
 def test_procedures_declare_their_tables_and_pages() -> None:
     assert OGE_PROCEDURE.code == "oge" and OGE_PROCEDURE.main_table == "oge_results"
-    assert [s.name for s in OGE_PROCEDURE.derived] == ["oge_marks", "oge_scores"]
+    assert [s.name for s in OGE_PROCEDURE.derived] == ["oge_marks", "oge_scores", "oge_tasks"]
     assert EGE_PROCEDURE.ingester.folder == "gia/ege"
     assert "participant_id" in EGE_PROCEDURE.schemas["ege_results"]
     for schema in (*OGE_PROCEDURE.schemas.values(), *EGE_PROCEDURE.schemas.values()):

@@ -405,3 +405,5 @@ def test_pages_run(small_region: SmallRegion, tmp_path: Path, template: str) -> 
     text = json.dumps(nb.dict(), ensure_ascii=False)
     assert "Traceback" not in text and "связь, а не доказанное влияние" in text
     assert "Скачать" in text
+    # the demo's ОГЭ has no physics or chemistry: the page says so rather than stay silent
+    assert "Сравнение по ОГЭ не сделано" in text

@@ -7,8 +7,8 @@ practical works per term), read through its contract (:mod:`.form`). Derived tab
 (:mod:`.tables`): ``lab_schools`` (each school's equipment and its state of use),
 ``lab_units`` (schools with equipment and with some of it unused or under-used, per
 municipality and region — the management mechanisms read it), ``lab_kinds`` (the same by
-kind), ``lab_association`` (the practical tasks of ВПР in schools that use the equipment vs
-those that do not: an association with its interval). Method: docs/lab.md.
+kind), ``lab_association`` (the practical tasks of ВПР and ОГЭ in schools that use the equipment
+vs those that do not: an association with its interval). Method: docs/lab.md.
 """
 
 from __future__ import annotations
@@ -38,9 +38,13 @@ def _kinds(lab_schools: pd.DataFrame) -> pd.DataFrame:
     return tables.kinds_table(lab_schools, cfg.code, cfg.name, lab_settings())
 
 
-def _association(lab_schools: pd.DataFrame, vpr_tasks: pd.DataFrame) -> pd.DataFrame:
+def _association(
+    lab_schools: pd.DataFrame, vpr_tasks: pd.DataFrame, oge_tasks: pd.DataFrame
+) -> pd.DataFrame:
     cfg = region()
-    return tables.association_table(lab_schools, vpr_tasks, lab_settings(), cfg.code, cfg.name)
+    return tables.association_table(
+        lab_schools, vpr_tasks, lab_settings(), cfg.code, cfg.name, oge_tasks
+    )
 
 
 PROCEDURE = Procedure(
@@ -53,7 +57,13 @@ PROCEDURE = Procedure(
         DerivedSpec("lab_schools", (TABLE, "schools"), _schools),
         DerivedSpec("lab_units", ("derived/lab_schools",), _units),
         DerivedSpec("lab_kinds", ("derived/lab_schools",), _kinds),
-        DerivedSpec("lab_association", ("derived/lab_schools", "derived/vpr_tasks"), _association),
+        DerivedSpec(
+            "lab_association",
+            ("derived/lab_schools", "derived/vpr_tasks", "derived/oge_tasks"),
+            _association,
+            # ОГЭ's task table (procedure oge) is read when the build has it
+            optional=("derived/oge_tasks",),
+        ),
     ),
     demo=generate,
     # equipment is not a result: nothing for the unified `results` table

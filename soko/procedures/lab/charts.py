@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from soko.procedures.lab.tables import PROCEDURE_NAMES
+
 USED_COLOR, OTHER_COLOR = "#1f618d", "#b2babb"
 
 
@@ -32,7 +34,7 @@ def underused_dynamics(kinds: pd.DataFrame, *, title: str = "") -> Figure:
 def association_chart(assoc: pd.DataFrame, *, title: str = "") -> Figure:
     """Per year: the difference of the practical-vs-other gap between using and non-using
     schools (dot) with its interval (bar); years without a comparison are said as such."""
-    data = assoc.sort_values("year").reset_index(drop=True)
+    data = assoc.sort_values("year", kind="stable").reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 0.6 * max(1, len(data)) + 1.6))
     y = np.arange(len(data))
     has = data["difference"].notna().to_numpy()
@@ -43,7 +45,10 @@ def association_chart(assoc: pd.DataFrame, *, title: str = "") -> Figure:
     )
     for i in y[~has]:
         ax.text(0, i, "  мало школ для сравнения", va="center", fontsize=8, color="#7f8c8d")
-    labels = [f"{int(r.year)}, {r.subject_name}" for r in data.itertuples(index=False)]
+    labels = [
+        f"{int(r.year)}, {PROCEDURE_NAMES.get(str(r.procedure), r.procedure)}, {r.subject_name}"
+        for r in data.itertuples(index=False)
+    ]
     ax.set_yticks(y, labels, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlabel(

@@ -7,7 +7,7 @@ import pandas as pd
 
 from soko.commentary import plural
 from soko.procedures.lab.settings import LabBlock
-from soko.procedures.lab.tables import UNDERUSED, UNUSED
+from soko.procedures.lab.tables import PROCEDURE_NAMES, UNDERUSED, UNUSED
 from soko.suppression import format_number
 
 SCHOOL_LABELS: dict[str, str] = {
@@ -39,6 +39,7 @@ UNIT_LABELS: dict[str, str] = {
 }
 ASSOCIATION_LABELS: dict[str, str] = {
     "year": "Год",
+    "procedure_name": "Процедура",
     "subject_name": "Предмет",
     "unit_name": "Территория",
     "n_using": "Школ, использующих оборудование",
@@ -59,6 +60,8 @@ def shown(table: pd.DataFrame) -> pd.DataFrame:
     out = table.assign(suppressed=False).reset_index(drop=True)
     if "year" in out.columns:
         out["year"] = out["year"].astype("Int64").astype("string")
+    if "procedure" in out.columns:
+        out["procedure_name"] = out["procedure"].map(PROCEDURE_NAMES).fillna(out["procedure"])
     if "year_received" in out.columns:
         out["year_received"] = out["year_received"].astype("Int64").astype("string")
     return out
@@ -116,8 +119,8 @@ def association_summary(assoc: pd.DataFrame, year: int, unit_code: str | None = 
     rows = rows[rows["unit_code"] == unit_code] if unit_code else rows[rows["level"] == "region"]
     if rows.empty:
         return (
-            f"Сравнение практических заданий за {year} год не сделано: нет данных ВПР по "
-            "предметам с практическими заданиями или форм об оборудовании. Это связь, а не "
+            f"Сравнение практических заданий за {year} год не сделано: нет данных ВПР или ОГЭ "
+            "по предметам с практическими заданиями или форм об оборудовании. Это связь, а не "
             "доказанное влияние, — когда данные будут, сравнение покажет именно её."
         )
     lead = (
@@ -129,3 +132,36 @@ def association_summary(assoc: pd.DataFrame, year: int, unit_code: str | None = 
         "оборудование, могут отличаться и в другом. "
     )
     return lead + " ".join(str(v) for v in rows["verdict"])
+
+
+def _task_list(tasks: dict[int, list[str]]) -> str:
+    labels = [t for grade in sorted(tasks) for t in tasks[grade]]
+    word = "задание" if len(labels) == 1 else "задания"
+    return f"{word} {', '.join(labels)}"
+
+
+def oge_note(assoc: pd.DataFrame, settings: LabBlock, year: int, oge_subjects: set[str]) -> str:
+    """What the page says about ОГЭ: nothing when the comparison has ОГЭ rows (their verdicts
+    are in the summary); otherwise plainly why there are none — no practical tasks of ОГЭ in
+    the configuration, none of their subjects in the region's ОГЭ of the year
+    (``oge_subjects``: the subjects of ``oge_tasks`` that year), or too few schools."""
+    configured = settings.practical("oge")
+    if not configured:
+        return "Практические задания ОГЭ в config/lab.yml не заданы: сравнение по ОГЭ не делается."
+    rows = assoc[(assoc["year"] == int(year)) & (assoc["procedure"] == "oge")]
+    if len(rows):
+        return ""
+    sets = "; ".join(
+        f"{settings.subjects.get(p.subject, p.subject)} — {_task_list(p.tasks)}" for p in configured
+    )
+    if not {p.subject for p in configured} & set(oge_subjects):
+        return (
+            f"Сравнение по ОГЭ не сделано: в результатах ОГЭ региона за {year} год нет ни одного "
+            f"предмета, для которого в config/lab.yml заданы практические задания ({sets})."
+        )
+    return (
+        f"Сравнение по ОГЭ за {year} год не сделано: результаты ОГЭ по предметам с "
+        f"практическими заданиями ({sets}) есть, но нет школ, о которых известно и выполнение "
+        "заданий, и использование оборудования (нет форм об оборудовании или в школах мало "
+        "участников)."
+    )

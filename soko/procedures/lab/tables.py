@@ -1,6 +1,6 @@
 """The procedure's derived tables: each school's equipment and its use, shares of schools with
 equipment unused or under-used by unit and by kind, and the association of use with the
-practical tasks of ВПР.
+practical tasks of ВПР and ОГЭ.
 
 ``lab_units`` is a contract with the management mechanisms (direction indicators read it by
 these exact columns): ``year, level (municipality|region), unit_code, schools_with_equipment,
@@ -282,13 +282,16 @@ def welch(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> Difference:
 
 
 def school_gaps(
-    vpr_tasks: pd.DataFrame, practical: PracticalTasks, min_participants: int
+    task_table: pd.DataFrame, practical: PracticalTasks, min_participants: int
 ) -> pd.DataFrame:
     """Per year × school: completion (%) of the practical tasks, of the other tasks of the
-    same works, and the gap, from the school rows of the derived ``vpr_tasks`` table (works
-    of the configured grades whose blueprint has at least one practical task)."""
+    same works, and the gap, from the school rows of a derived task table — ``vpr_tasks``
+    or ``oge_tasks``, which share these columns (works of the configured grades whose
+    structure has at least one practical task)."""
     cols = ["year", "school_code", "participants", "practical", "other", "gap"]
-    t = vpr_tasks[(vpr_tasks["level"] == "school") & (vpr_tasks["subject"] == practical.subject)]
+    if task_table.empty:
+        return pd.DataFrame(columns=cols)
+    t = task_table[(task_table["level"] == "school") & (task_table["subject"] == practical.subject)]
     t = t[t["grade"].isin(list(practical.tasks))]
     if t.empty:
         return pd.DataFrame(columns=cols)
@@ -356,13 +359,17 @@ def association_table(
     settings: LabBlock,
     region_code: str,
     region_name: str,
+    oge_tasks: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per year × practical-task set of ВПР × unit (the region, each municipality): the
-    difference of mean gaps between using and non-using schools, Welch's interval."""
+    """Per year × practical-task set (ВПР, ОГЭ) × unit (the region, each municipality): the
+    difference of mean gaps between using and non-using schools, Welch's interval. A set
+    whose procedure has no task table, or whose subject that table lacks (the demo's ОГЭ
+    has no physics or chemistry), gives no rows."""
     assoc = settings.association
+    by_procedure = {"vpr": vpr_tasks, "oge": pd.DataFrame() if oge_tasks is None else oge_tasks}
     rows = []
-    for practical in settings.practical("vpr"):
-        gaps = school_gaps(vpr_tasks, practical, assoc.min_participants)
+    for practical in settings.practical_tasks:
+        gaps = school_gaps(by_procedure[practical.procedure], practical, assoc.min_participants)
         use = using_schools(lab_schools, practical.equipment)
         both = gaps.merge(use, on=["year", "school_code"], how="inner")
         names = dict(

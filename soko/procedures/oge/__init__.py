@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from soko.formats.rcoi_protocol.definition import gia_procedure
 from soko.formats.rcoi_protocol.demo import GiaDemoParams
+from soko.formats.rcoi_protocol.indicators import derived_specs
 from soko.formats.rcoi_protocol.kinds import GiaKind
+from soko.formats.rcoi_protocol.tasks import task_spec
 from soko.procedure import Procedure
 
 KIND = GiaKind(
@@ -29,5 +31,9 @@ DEMO = GiaDemoParams(
     target_below={"ru": 0.05, "ma": 0.04, "hi": 0.07, "ob": 0.10},
 )
 
-# derived: oge_marks (marks by school → municipality → region), oge_scores (distribution)
-PROCEDURE: Procedure = gia_procedure(KIND, demo_params=DEMO)
+# derived: oge_marks (marks by school → municipality → region), oge_scores (distribution),
+# oge_tasks (completion per task from the answer strings, shaped as vpr_tasks: the lab
+# procedure relates ОГЭ's practical tasks to the use of laboratory equipment)
+PROCEDURE: Procedure = gia_procedure(
+    KIND, derived=(*derived_specs(KIND), task_spec(KIND)), demo_params=DEMO
+)
