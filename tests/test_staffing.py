@@ -47,7 +47,7 @@ SETTINGS = staffing_settings()
 def test_shipped_config_is_valid() -> None:
     assert {"ru", "ma", "hi", "bi", "ph", "ch", "en", "inf", "primary"} <= set(SETTINGS.subjects)
     assert list(SETTINGS.levels.values()) == ["НОО", "ООО", "СОО"]
-    assert SETTINGS.retirement_bands and SETTINGS.measure_kinds == ["staffing_support"]
+    assert SETTINGS.retirement_bands
 
 
 @pytest.mark.parametrize(
@@ -289,6 +289,7 @@ def test_measure_effects_by_hand() -> None:
     measures = pd.DataFrame(
         {
             "kind": ["staffing_support"] * 5 + ["shnor_support"],
+            "measured_by": ["staffing"] * 5 + [None],
             "school_code": [f"s{i}" for i in range(5)] + ["s6"],
             "start_year": [2026] * 6,
         }

@@ -34,6 +34,7 @@ REGISTER_COLUMNS: tuple[str, ...] = (
     "kind",
     "kind_name",
     "level",
+    "measured_by",
     "subject",
     "subject_name",
     "start_year",
@@ -101,6 +102,9 @@ def register_table(
     out["school_name"] = out["school_code"].map(reg["school_name"])
     out["kind_name"] = out["kind"].map({c: k.name for c, k in kinds.items()})
     out["level"] = out["kind"].map({c: k.level for c, k in kinds.items()})
+    # the procedure that measures this kind's effect on its own outcome (staffing), if any:
+    # the one place that says which measures are whose, so no second list can disagree
+    out["measured_by"] = out["kind"].map({c: k.outcome.measured_by for c, k in kinds.items()})
     out["subject_name"] = out["subject"].map(subjects)
     for col in REGISTER_COLUMNS:
         if col not in ("year", "start_year", "end_year"):

@@ -32,7 +32,12 @@ from soko.procedures.staffing.form import (
 from soko.procedures.staffing.settings import CONFIG_FILE, StaffingFile, staffing_settings
 from soko.readers.sheets import TABLE_PATTERNS
 
-MEASURE_COLUMNS = {"kind": "string", "school_code": "string", "start_year": "int64"}
+MEASURE_COLUMNS = {
+    "kind": "string",
+    "measured_by": "string",
+    "school_code": "string",
+    "start_year": "int64",
+}
 
 
 def _typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -73,8 +78,9 @@ def _critical(staffing_positions: pd.DataFrame, schools: pd.DataFrame) -> pd.Dat
 
 
 def _effects(
-    staffing_positions: pd.DataFrame, measures: pd.DataFrame, schools: pd.DataFrame
+    staffing_positions: pd.DataFrame, measure_register: pd.DataFrame, schools: pd.DataFrame
 ) -> pd.DataFrame:
+    measures = measure_register
     if measures.empty and not len(measures.columns):
         measures = pd.DataFrame({c: pd.Series(dtype=t) for c, t in MEASURE_COLUMNS.items()})
     reg = region()
@@ -100,9 +106,9 @@ PROCEDURE = Procedure(
         DerivedSpec("staffing_critical", (POSITIONS, "schools"), _critical),
         DerivedSpec(
             "staffing_measure_effects",
-            (POSITIONS, "measures", "schools"),
+            (POSITIONS, "derived/measure_register", "schools"),
             _effects,
-            optional=("measures",),
+            optional=("derived/measure_register",),
         ),
     ),
     demo=generate,

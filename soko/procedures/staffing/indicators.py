@@ -120,6 +120,8 @@ EFFECT_COLUMNS: tuple[str, ...] = (
     "verdict",
 )
 ALL = "all"
+# the ``measured_by`` value of the register's staffing kinds (config/measures.yml)
+STAFFING = "staffing"
 PERIOD = ["year", "quarter"]
 
 
@@ -450,14 +452,14 @@ def measure_effects(
     region_code: str,
     region_name: str,
 ) -> pd.DataFrame:
-    """``staffing_measure_effects``: per staffing kind of measure and start year, for the
+    """``staffing_measure_effects``: per staffing kind of measure (the register's kinds whose
+    effect ``config/measures.yml`` says staffing measures: ``measured_by``) and start year, for the
     region and each municipality with treated schools — the change of a school's vacancy
     rate from the year before the measure to its start year, treated schools minus schools
     that never had a staffing measure (docs/staffing.md: a difference in differences
     without matching; its assumptions are stated there)."""
     rates = school_year_rates(positions).set_index(["school_code", "year"])["rate"]
-    kinds = set(settings.measure_kinds)
-    reg = measures[measures["kind"].isin(kinds) & measures["school_code"].notna()]
+    reg = measures[(measures["measured_by"] == STAFFING) & measures["school_code"].notna()]
     ever = set(reg["school_code"].astype(str))
     muni_of = positions.drop_duplicates("school_code", keep="last").set_index("school_code")[
         "municipality_code"

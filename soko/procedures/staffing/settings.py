@@ -59,7 +59,6 @@ class StaffingBlock(_Strict):
     leave_reasons: dict[str, str] = Field(min_length=1)
     critical: Critical
     horizons: list[int] = Field(default_factory=lambda: [1, 3, 5], min_length=1)
-    measure_kinds: list[str] = Field(default_factory=list)
     effects: Effects = Field(default_factory=Effects)
     min_teachers: int = Field(5, ge=1)
 
