@@ -66,6 +66,28 @@ def as_of(registry: pd.DataFrame, year: int, cfg: RegionConfig | None = None) ->
     return out.reset_index(drop=True)
 
 
+def as_of_in_build(registry: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The schools that existed in ``year`` (:func:`as_of`), counted where the build counts
+    their results: with ``boundaries: today`` (the default) under the municipality their
+    history counts in today, so a denominator taken from the registry («heads diagnosed of the
+    municipality's schools») matches numerators read through :func:`table_to_today`; with
+    ``boundaries: year`` as that year's registry had them. One row per school of that year —
+    two schools merged later are still two schools in a year they both existed."""
+    cfg = region()
+    out = as_of(registry, year, cfg)
+    if cfg.boundaries != "today" or periods(registry)["valid_to"].isna().all():
+        return out
+    muns = today_municipalities(registry, cfg)
+    now = today(registry)
+    names = dict(zip(now["municipality_code"], now["municipality_name"], strict=False))
+    names.update(cfg.municipalities)
+    code = out["school_code"].map(muns).fillna(out["municipality_code"])
+    return out.assign(
+        municipality_code=code.astype(out["municipality_code"].dtype),
+        municipality_name=code.map(names).fillna(out["municipality_name"]).astype("string"),
+    )
+
+
 def by_year(registry: pd.DataFrame, column: str) -> Callable[[int], dict[str, str]]:
     """``year -> {school_code: column value that year}``, each year computed once: the lookup
     an ingest passes where it used to zip today's registry."""

@@ -19,6 +19,7 @@ from soko import derive
 from soko.config import region
 from soko.indicators import max_primary_scores
 from soko.paths import notebooks_dir
+from soko.pipeline.derived import read_input
 from soko.pipeline.notebooks import execute_notebook
 from soko.procedures.competences import charts, commentary
 from soko.procedures.competences.form import PERSON_PATTERN, SCHEMA, TABLE
@@ -399,3 +400,19 @@ def test_pages_run_with_tables_and_no_person(
     assert images >= 2  # the heat-map and the scatters
     codes = pd.read_parquet(processed / f"{TABLE}.parquet")["person_code"].unique()
     assert not [c for c in codes if c in html]  # no person code on a page
+
+
+def test_heads_counted_in_the_builds_boundaries(demo_region) -> None:
+    """The demo region's district 04 merged into 03 after 2025: read as the build reads them
+    (today's boundaries), its schools' heads count under 03 in 2024–2025, and so do its
+    schools in the denominator — no unit above 100 %, none at 0 % for a unit that is gone
+    (found in a build: 03 showed 18 heads of 10 schools, 04 none of 9)."""
+    p = demo_region.processed
+    units = units_table(read_input(TABLE, p), read_input("school_periods", p), SETTINGS)
+    heads = units[(units["role"] == "head") & (units["level"] == "municipality")]
+    assert (heads["diagnosed"] <= heads["units_total"]).all()
+    today = set(region().municipalities)
+    assert set(heads["unit_code"]) <= today
+    region_rows = units[(units["role"] == "head") & (units["level"] == "region")]
+    by_year = heads.groupby("year")["units_total"].sum()
+    assert (region_rows.set_index("year")["units_total"] == by_year).all()

@@ -1,9 +1,9 @@
 """Demo diagnostics of competences: one filled form per municipality and year, with a planted
 relation between a subject's teachers and the school's results and none for another subject.
 
-Staffing follows the school's size: classes per grade from the demo's expected cohort, the
-subject's weekly hours per class over the grades it is taught in, divided by a teacher's load;
-one head per school. Every person keeps an anonymous code over the years and is diagnosed in
+Teachers follow the school's size (:mod:`soko.demo.staff`, the model the staffing demo counts
+its teachers by, so the diagnosed are a part of the staffing monitoring's teachers); one head
+per school. Every person keeps an anonymous code over the years and is diagnosed in
 a year with probability ``diagnosed_share``.
 
 The planted relation (``DemoParams``): for ``planted_subject`` the school's teacher level is
@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from soko.demo.model import ModelParams, rng_for
+from soko.demo.staff import teachers_needed
 from soko.demo.vpr import school_means
 from soko.demo.writers import add_truth_meta, write_truth_tables
 from soko.forms import NO, YES, write_form
@@ -39,27 +40,12 @@ from soko.procedures.competences.settings import (
     competences_settings,
 )
 
-# weekly hours per class and the grades a subject is taught in (a teacher of «pr» — primary
-# classes — has one class of grades 1–4)
-HOURS: dict[str, tuple[float, tuple[int, int]]] = {
-    "ru": (7.0, (5, 11)),
-    "ma": (6.0, (5, 11)),
-    "hi": (2.0, (5, 11)),
-    "bi": (1.5, (5, 11)),
-    "ph": (2.5, (7, 11)),
-    "ch": (2.0, (8, 11)),
-    "en": (3.0, (2, 11)),
-}
-PRIMARY = "pr"
-
 
 @dataclass(frozen=True)
 class DemoParams:
     planted_subject: str = "ma"
     null_subject: str = "ru"
     planted_correlation: float = 0.8  # ρ between the school's teacher level and its true level
-    class_size: float = 25.0
-    teacher_load: float = 24.0  # weekly hours of a teacher (a rate and a third, as is common)
     diagnosed_share: float = 0.9
     between_sd: float = 9.0  # school teacher level, score points
     within_sd: float = 6.0  # a teacher's own deviation from the school's level
@@ -76,22 +62,13 @@ DEFAULT_MEAN = 62.0
 
 
 def staff(schools: pd.DataFrame, settings: CompetencesBlock, params: DemoParams) -> pd.DataFrame:
-    """Teachers per school × subject from the school's size: ``school`` (row index),
-    ``subject``, ``n``."""
-    rows = []
-    for i, s in enumerate(schools.itertuples(index=False)):
-        classes = max(1, math.ceil(float(s.cohort) / params.class_size))
-        top = 9 if s.kind == "ООШ" else 11
-        for subject in settings.subjects:
-            if subject == PRIMARY:
-                n = classes * 4
-            elif subject in HOURS:
-                hours, (lo, hi) = HOURS[subject]
-                grades = max(0, min(hi, top) - lo + 1)
-                n = max(1, math.floor(classes * grades * hours / params.teacher_load + 0.5))
-            else:
-                n = 1
-            rows.append((i, subject, n))
+    """Teachers per school × subject from the school's size (:mod:`soko.demo.staff`, the
+    model the staffing demo counts its teachers by): ``school`` (row index), ``subject``, ``n``."""
+    rows = [
+        (i, subject, teachers_needed(float(s.cohort), str(s.kind), subject))
+        for i, s in enumerate(schools.itertuples(index=False))
+        for subject in settings.subjects
+    ]
     return pd.DataFrame(rows, columns=["school", "subject", "n"])
 
 

@@ -22,7 +22,7 @@ from soko.config import region
 from soko.indicators import mark_stats, max_primary_scores
 from soko.procedures.competences.settings import HEAD, TEACHER, CompetencesBlock
 from soko.procedures.competences.stats import Correlation, correlation
-from soko.school_registry import as_of
+from soko.school_registry import as_of_in_build
 from soko.suppression import format_signed
 
 UNIT_COLUMNS: tuple[str, ...] = (
@@ -147,8 +147,9 @@ def person_table(scores: pd.DataFrame, settings: CompetencesBlock) -> pd.DataFra
 
 
 def _units_of(periods: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The year's schools with their municipality (registry as of that year)."""
-    return as_of(periods, year)[["school_code", "municipality_code", "municipality_name"]]
+    """The year's schools with their municipality, in the build's boundaries (the scores are
+    read through them too, so a former district's heads and schools count in one unit)."""
+    return as_of_in_build(periods, year)[["school_code", "municipality_code", "municipality_name"]]
 
 
 def _municipality_names(periods: pd.DataFrame, years: list[int]) -> dict[tuple[int, str], str]:

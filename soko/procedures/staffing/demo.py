@@ -36,6 +36,7 @@ import pandas as pd
 import yaml
 
 from soko.demo.model import rng_for
+from soko.demo.staff import school_teachers
 from soko.demo.writers import add_truth_meta, write_truth_tables
 from soko.forms import (
     MUNICIPALITY_CODE,
@@ -218,7 +219,14 @@ def _teachers(
     for school in sorted(rows["school"].unique()):
         rng = rng_for(ctx.seed, "staffing", "staff", int(school))
         mine = rows[rows["school"] == school]
-        n = max(3, round(mine["positions"].sum() / 1.2))
+        # the school's teachers by the demo's one staff model (soko.demo.staff), which the
+        # competences demo draws its diagnosed teachers from: diagnosed ÷ teachers is a share
+        row = ctx.schools.iloc[int(school)]
+        n = (
+            max(3, school_teachers(float(row["cohort"]), str(row.get("kind", ""))))
+            if "cohort" in row.index
+            else max(3, round(mine["positions"].sum() / 1.2))
+        )
         weights = mine.groupby("subject")["positions"].sum()
         subjects = rng.choice(weights.index.to_numpy(), n, p=(weights / weights.sum()).to_numpy())
         people = []
