@@ -9,6 +9,7 @@ them.
 from soko.forms.cells import Checked, check_cell, rule_text
 from soko.forms.reader import (
     FormRead,
+    cell_texts,
     folder_quarter,
     folder_year,
     read_form,
@@ -49,6 +50,7 @@ __all__ = [
     "IdentityField",
     "Row",
     "SheetSpec",
+    "cell_texts",
     "check_cell",
     "folder_quarter",
     "folder_year",

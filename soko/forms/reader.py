@@ -495,6 +495,17 @@ _YEAR = re.compile(r"(19|20)\d\d")
 _NO_SPEC = FormSpec("unknown", "форма", ())
 
 
+def cell_texts(rows: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` of a sheet's accepted rows as stripped text, a blank cell as NA, and a
+    column the sheet does not have as all NA; index 0…n−1. The one way a procedure's staging
+    reads a cell back (before mapping names to codes or parsing numbers), so every form treats
+    «  » and a missing optional column alike."""
+    if name not in rows.columns:
+        return pd.Series(pd.NA, index=range(len(rows)), dtype="string")
+    s = rows[name].reset_index(drop=True).astype("string").str.strip()
+    return s.mask(s == "")
+
+
 def folder_year(path: Path, raw: Path) -> int | None:
     """The year of the folder a form lies in (``data/raw/<kind>/<year>/…``), if any."""
     try:

@@ -33,6 +33,7 @@ from soko.forms import (
     FormRead,
     FormSpec,
     SheetSpec,
+    cell_texts,
     validate_forms,
 )
 from soko.forms.reader import read_forms
@@ -212,21 +213,15 @@ def staging(
     rules check (``school_in_municipality``, ``scores_complete``, ``scores_of_role``)."""
     n = len(rows)
 
-    def col(name: str) -> pd.Series:
-        if name not in rows.columns:
-            return pd.Series(pd.NA, index=range(n), dtype="string")
-        s = rows[name].reset_index(drop=True).astype("string").str.strip()
-        return s.mask(s == "")
-
     out = pd.DataFrame({"sheet": rows["sheet"].to_numpy(), "row": rows["row"].to_numpy()})
     out["year"] = int(year)
     out["municipality_code"] = pd.Series([municipality_code] * n, dtype="string")
-    out["person_code"] = col("person_code").str.upper()
-    out["school_code"] = col("school_code")
-    out["role_name"] = col("role")
+    out["person_code"] = cell_texts(rows, "person_code").str.upper()
+    out["school_code"] = cell_texts(rows, "school_code")
+    out["role_name"] = cell_texts(rows, "role")
     by_role = {r.name.casefold(): r.code for r in settings.roles}
     out["role"] = out["role_name"].str.casefold().map(by_role).astype("string")
-    out["subject_name"] = col("subject")
+    out["subject_name"] = cell_texts(rows, "subject")
     by_subject = {name.casefold(): code for code, name in settings.subjects.items()}
     out["subject"] = out["subject_name"].str.casefold().map(by_subject).astype("string")
     trained = rows["trained"].reset_index(drop=True) if "trained" in rows else None

@@ -29,6 +29,7 @@ from soko.forms import (
     FormRead,
     FormSpec,
     SheetSpec,
+    cell_texts,
     validate_forms,
 )
 from soko.forms.reader import read_forms
@@ -163,27 +164,22 @@ def staging(
     rules check (``school_given``, ``school_in_municipality``, ``subject_given``)."""
     n = len(rows)
 
-    def col(name: str) -> pd.Series:
-        if name not in rows.columns:
-            return pd.Series(pd.NA, index=range(n), dtype="string")
-        s = rows[name].reset_index(drop=True).astype("string").str.strip()
-        return s.mask(s == "")
-
     out = pd.DataFrame({"sheet": rows["sheet"].to_numpy(), "row": rows["row"].to_numpy()})
     out["year"] = int(year)
     out["municipality_code"] = pd.Series([municipality_code] * n, dtype="string")
-    out["school_code"] = col("school_code")
-    out["kind_name"] = col("kind")
+    out["school_code"] = cell_texts(rows, "school_code")
+    out["kind_name"] = cell_texts(rows, "kind")
     by_name = {k.name.casefold(): k.code for k in settings.kinds}
     kinds = {k.code: k for k in settings.kinds}
     out["kind"] = out["kind_name"].str.casefold().map(by_name).astype("string")
-    out["subject_name"] = col("subject")
+    out["subject_name"] = cell_texts(rows, "subject")
     by_subject = {name.casefold(): code for code, name in subject_names.items()}
     out["subject"] = out["subject_name"].str.casefold().map(by_subject).astype("string")
-    out["start_year"] = pd.to_numeric(col("start_year"), errors="coerce").astype("float64")
-    out["end_year"] = pd.to_numeric(col("end_year"), errors="coerce").astype("float64")
-    out["addressee"] = col("addressee")
-    out["document"] = col("document")
+    for year_column in ("start_year", "end_year"):
+        years = pd.to_numeric(cell_texts(rows, year_column), errors="coerce")
+        out[year_column] = years.astype("float64")
+    out["addressee"] = cell_texts(rows, "addressee")
+    out["document"] = cell_texts(rows, "document")
     level = out["kind"].map({c: k.level for c, k in kinds.items()})
     by_register = out["kind"].map({c: k.outcome.by_register for c, k in kinds.items()})
     out["school_given"] = np.where(

@@ -38,6 +38,7 @@ from soko.forms import (
     FormSpec,
     Row,
     SheetSpec,
+    cell_texts,
     validate_forms,
 )
 from soko.forms.reader import read_forms
@@ -284,13 +285,6 @@ FORM = FormTemplate(
 # --- staging: the accepted cells with codes and the contract's helper columns ---------------
 
 
-def _col(rows: pd.DataFrame, name: str) -> pd.Series:
-    if name not in rows.columns:
-        return pd.Series(pd.NA, index=range(len(rows)), dtype="string")
-    s = rows[name].reset_index(drop=True).astype("string").str.strip()
-    return s.mask(s == "")
-
-
 def _by_name(names: dict[str, str], values: pd.Series) -> pd.Series:
     lookup = {name.casefold(): code for code, name in names.items()}
     return values.str.casefold().map(lookup).astype("string")
@@ -304,7 +298,7 @@ def _staged(
     out = pd.DataFrame({"sheet": rows["sheet"].to_numpy(), "row": rows["row"].to_numpy()})
     out["year"] = int(year)
     out["municipality_code"] = pd.Series([municipality_code] * len(out), dtype="string")
-    out["school_code"] = _col(rows, "school_code")
+    out["school_code"] = cell_texts(rows, "school_code")
     own = out["school_code"].map(by_year(schools, "municipality_code")(int(year)))
     out["school_municipality"] = own.astype("string")
     out["school_in_municipality"] = (
@@ -322,18 +316,18 @@ def stage_results(
 ) -> pd.DataFrame:
     """«Участники» rows with codes and the helper columns of ``olympiads.json``."""
     out = _staged(rows, municipality_code, year, schools)
-    out["stage_name"] = _col(rows, "stage")
+    out["stage_name"] = cell_texts(rows, "stage")
     out["stage"] = _by_name(s.stage_names(), out["stage_name"])
-    out["subject_name"] = _col(rows, "subject")
+    out["subject_name"] = cell_texts(rows, "subject")
     out["subject"] = _by_name(s.subject_names(), out["subject_name"])
-    out["participant_code"] = _col(rows, "participant_code").str.upper()
-    grade = pd.to_numeric(_col(rows, "grade"), errors="coerce")
-    grade_for = pd.to_numeric(_col(rows, "grade_for"), errors="coerce")
+    out["participant_code"] = cell_texts(rows, "participant_code").str.upper()
+    grade = pd.to_numeric(cell_texts(rows, "grade"), errors="coerce")
+    grade_for = pd.to_numeric(cell_texts(rows, "grade_for"), errors="coerce")
     out["grade"] = grade.astype("float64")
     out["grade_for"] = grade_for.fillna(grade).astype("float64")
-    out["status_name"] = _col(rows, "status")
+    out["status_name"] = cell_texts(rows, "status")
     out["status"] = _by_name(s.status_names(), out["status_name"])
-    out["score"] = pd.to_numeric(_col(rows, "score"), errors="coerce").astype("float64")
+    out["score"] = pd.to_numeric(cell_texts(rows, "score"), errors="coerce").astype("float64")
     low = out["stage"].map({st.code: st.grades[0] for st in s.stages})
     high = out["stage"].map({st.code: st.grades[1] for st in s.stages})
     from_grade = out["subject"].map({sub.code: sub.from_grade for sub in s.subjects})
@@ -365,7 +359,7 @@ def stage_students(
     out = _staged(rows, municipality_code, year, schools)
     bands = [band_column(b) for b in s.grade_bands]
     for name in [*bands, TOTAL]:
-        out[name] = pd.to_numeric(_col(rows, name), errors="coerce").astype("float64")
+        out[name] = pd.to_numeric(cell_texts(rows, name), errors="coerce").astype("float64")
     in_bands = out[bands].sum(axis=1, min_count=len(bands))
     out["students_in_bands"] = in_bands
     out["bands_within_total"] = (

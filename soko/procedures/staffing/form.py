@@ -36,6 +36,7 @@ from soko.forms import (
     FormRead,
     FormSpec,
     SheetSpec,
+    cell_texts,
     read_forms,
     validate_forms,
 )
@@ -277,13 +278,6 @@ FORM = FormTemplate(
 # --- staging: codes and the contract's helper columns ----------------------------------------
 
 
-def _text(rows: pd.DataFrame, name: str) -> pd.Series:
-    if name not in rows.columns:
-        return pd.Series(pd.NA, index=range(len(rows)), dtype="string")
-    s = rows[name].reset_index(drop=True).astype("string").str.strip()
-    return s.mask(s == "")
-
-
 def _coded(text: pd.Series, names: dict[str, str]) -> pd.Series:
     by_name = {v.casefold(): k for k, v in names.items()}
     return text.str.casefold().map(by_name).astype("string")
@@ -305,14 +299,14 @@ def staging(
     out["year"] = int(year)
     out["quarter"] = int(quarter)
     out["municipality_code"] = pd.Series([municipality_code] * n, dtype="string")
-    out["school_code"] = _text(rows, "school_code")
+    out["school_code"] = cell_texts(rows, "school_code")
     own = out["school_code"].map(lookup(int(year))).astype("string")
     out["school_municipality"] = own
     out["school_in_municipality"] = (own.isna() | (own == out["municipality_code"])).astype(bool)
     if "subject" in rows.columns:
-        out["subject"] = _coded(_text(rows, "subject"), settings.subjects)
+        out["subject"] = _coded(cell_texts(rows, "subject"), settings.subjects)
     if code == POSITIONS:
-        out["level"] = _coded(_text(rows, "level"), settings.levels)
+        out["level"] = _coded(cell_texts(rows, "level"), settings.levels)
         for col in ("positions", "filled", "vacant", "hours_uncovered"):
             out[col] = pd.to_numeric(rows[col].reset_index(drop=True), errors="coerce").astype(
                 "float64"
@@ -325,15 +319,15 @@ def staging(
         gap = (out["filled"] + out["vacant"] - out["positions"]).abs()
         out["balance_ok"] = (gap <= BALANCE_TOLERANCE).astype(bool)
     elif code == TEACHERS:
-        out["person_code"] = _text(rows, "person_code")
+        out["person_code"] = cell_texts(rows, "person_code")
         bands = {b.code: b.name for b in settings.age_bands}
-        out["age_band"] = _coded(_text(rows, "age_band"), bands)
-        out["category"] = _coded(_text(rows, "category"), settings.categories)
+        out["age_band"] = _coded(cell_texts(rows, "age_band"), bands)
+        out["category"] = _coded(cell_texts(rows, "category"), settings.categories)
         for col in ("young", "mentored", "retiring"):
             out[col] = rows[col].reset_index(drop=True).astype("boolean").fillna(False).astype(bool)
     else:
-        out["person_code"] = _text(rows, "person_code")
-        out["reason"] = _coded(_text(rows, "reason"), settings.leave_reasons)
+        out["person_code"] = cell_texts(rows, "person_code")
+        out["reason"] = _coded(cell_texts(rows, "reason"), settings.leave_reasons)
     return out
 
 
