@@ -18,7 +18,12 @@ from soko.demo import SIZES
 from soko.paths import processed_dir, project_root, raw_dir
 from soko.pipeline.analytic_base import build_analytic_base
 from soko.pipeline.demo import generate_demo
-from soko.pipeline.forms import UnknownMunicipality, blank_forms, quarterly_templates
+from soko.pipeline.forms import (
+    UnknownMunicipality,
+    blank_forms,
+    form_municipalities,
+    quarterly_templates,
+)
 from soko.pipeline.ingest import ingest, known_schools, validate_file
 from soko.registry import discover
 
@@ -97,6 +102,12 @@ def _cmd_forms(args: argparse.Namespace) -> int:
     for w in written:
         by_template.setdefault(w.template.code, []).append(w)
     print(f"Бланки форм на {args.year} год записаны в {out} (файлов: {len(written)}):")
+    _, without = form_municipalities(args.year, schools)
+    if without and args.municipality is None:
+        print(
+            f"  муниципалитетам без школ в реестре на {args.year} год бланки не записаны "
+            f"({len(without)}: {', '.join(without)}); одному из них — `--municipality КОД`"
+        )
     for forms in by_template.values():
         t = forms[0].template
         print(f"  «{t.title}»: {len(forms)} шт. ({forms[0].path.name}", end="")

@@ -467,6 +467,29 @@ def test_soko_forms_writes_each_procedures_forms_per_municipality(
         blank_forms(2027, tmp_path, "99")
 
 
+def test_with_a_registry_only_municipalities_with_schools_get_forms() -> None:
+    """The configuration lists 66 units (the demo's `large` size); a registry of two of them
+    gives forms for those two and names the rest; no registry: every configured unit."""
+    codes = list(region().municipalities_in(2027))
+    registry = pd.DataFrame(
+        {
+            "school_code": ["edu1", "edu2", "edu3"],
+            "school_name": "Школа",
+            "municipality_code": [codes[0], codes[2], codes[2]],
+            "municipality_name": "М",
+            "valid_from": pd.array([None, None, None], dtype="Int64"),
+            "valid_to": pd.array([None, None, 2026], dtype="Int64"),
+        }
+    )
+    kept, without = forms_pipeline.form_municipalities(2027, registry)
+    assert list(kept) == [codes[0], codes[2]]
+    assert without == [c for c in codes if c not in kept]
+    # a school closed before the year does not keep its municipality in the list
+    closed = registry.assign(valid_to=pd.array([None, 2025, 2025], dtype="Int64"))
+    assert list(forms_pipeline.form_municipalities(2027, closed)[0]) == [codes[0]]
+    assert list(forms_pipeline.form_municipalities(2027, None)[0]) == codes
+
+
 def test_a_folder_of_forms_reads_each_against_its_years_spec(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     good = _write(raw / "kind" / "2027", name="a.xlsx")

@@ -16,6 +16,7 @@ from soko.config import region
 from soko.forms import write_form
 from soko.procedure import FormContext, FormTemplate
 from soko.registry import discover
+from soko.school_registry import as_of
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,24 @@ def quarterly_templates() -> list[FormTemplate]:
     return [t for proc in discover() for t in proc.forms if t.quarterly]
 
 
+def form_municipalities(
+    year: int, schools: pd.DataFrame | None, config_dir: Path | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """The municipalities of ``year`` that get a form, and those left out: with a school
+    registry, the configured municipalities that have a school in it that year (a region's
+    configuration may list units with no school — the demo's `large` size uses 66, its
+    registry 12 — and a blank for a unit without schools would only be sent back empty);
+    without a registry, every configured one."""
+    configured = region(config_dir).municipalities_in(year)
+    if schools is None or schools.empty or "municipality_code" not in schools.columns:
+        return dict(configured), []
+    present = set(as_of(schools, year)["municipality_code"].dropna().astype(str))
+    kept = {c: n for c, n in configured.items() if c in present}
+    if not kept:
+        return dict(configured), []
+    return kept, [c for c in configured if c not in kept]
+
+
 def blank_forms(
     year: int,
     out: Path,
@@ -58,10 +77,11 @@ def blank_forms(
 ) -> list[WrittenForm]:
     """Write every procedure's forms for ``year`` under ``out``; what was written, in order.
 
-    A per-municipality form is written for each municipality of the year (or ``municipality``
-    alone); a regional form once (skipped when one municipality is asked for). A quarterly
-    form is written for ``quarter`` only, and not at all without one (the caller says so:
-    :func:`quarterly_templates`); the other forms ignore the quarter.
+    A per-municipality form is written for each municipality of the year that has schools
+    (:func:`form_municipalities`; or ``municipality`` alone); a regional form once (skipped
+    when one municipality is asked for). A quarterly form is written for ``quarter`` only,
+    and not at all without one (the caller says so: :func:`quarterly_templates`); the other
+    forms ignore the quarter.
     """
     cfg = region(config_dir)
     municipalities = cfg.municipalities_in(year)
@@ -71,7 +91,11 @@ def blank_forms(
             f"муниципалитета с кодом «{municipality}» нет в config/region.yml на {year} год; "
             f"коды: {known}"
         )
-    wanted = {municipality: municipalities[municipality]} if municipality else municipalities
+    wanted = (
+        {municipality: municipalities[municipality]}
+        if municipality
+        else form_municipalities(year, schools, config_dir)[0]
+    )
     written: list[WrittenForm] = []
     for proc in discover():
         for template in proc.forms:
