@@ -66,6 +66,18 @@ def as_of(registry: pd.DataFrame, year: int, cfg: RegionConfig | None = None) ->
     return out.reset_index(drop=True)
 
 
+def municipality_names(registry: pd.DataFrame) -> dict[str, str]:
+    """Municipality code → its name today: ``config/region.yml``'s (a unit renamed by a
+    reform — the okrug formed in 2026 — is named as it is now), else the registry's. For
+    tables in today's boundaries; :func:`as_of` names a year's units as they were then."""
+    out: dict[str, str] = {}
+    if not registry.empty and {"municipality_code", "municipality_name"} <= set(registry.columns):
+        munis = registry.drop_duplicates("municipality_code", keep="last")
+        out = dict(zip(munis["municipality_code"], munis["municipality_name"], strict=True))
+    out.update(region().municipalities)
+    return out
+
+
 def as_of_in_build(registry: pd.DataFrame, year: int) -> pd.DataFrame:
     """The schools that existed in ``year`` (:func:`as_of`), counted where the build counts
     their results: with ``boundaries: today`` (the default) under the municipality their

@@ -21,6 +21,7 @@ from soko.school_registry import (
     as_of,
     at_year,
     by_year,
+    municipality_names,
     table_to_today,
     today,
     today_code,
@@ -294,3 +295,14 @@ def test_demo_today_boundaries_follow_the_mergers(demo_region, monkeypatch) -> N
     # the districts' 2024 rows all count in the okrug
     n_districts = raw[(raw["year"] == 2024) & raw["municipality_code"].isin(["03", "04"])]
     assert (res[(res["year"] == 2024)]["municipality_code"] == "03").sum() == len(n_districts)
+
+
+def test_municipality_names_are_todays() -> None:
+    """Tables in today's boundaries name a unit as it is now: the configuration's name (the
+    okrug formed in 2026), else the registry's for a code the configuration lacks."""
+    reg = pd.DataFrame(
+        {"municipality_code": ["03", "77"], "municipality_name": ["Калиновский район", "Иной"]}
+    )
+    names = municipality_names(reg)
+    assert names["03"] == region().municipalities["03"] != "Калиновский район"
+    assert names["77"] == "Иной"

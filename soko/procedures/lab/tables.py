@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from soko.procedures.lab.settings import LabBlock, PracticalTasks
+from soko.school_registry import municipality_names
 from soko.suppression import format_signed
 
 USED, UNDERUSED, UNUSED, NONE = "used", "underused", "unused", "none"
@@ -143,9 +144,8 @@ def school_table(
     )
     out["state_name"] = out["state"].map(STATE_NAMES)
     reg = schools.drop_duplicates("school_code").set_index("school_code")
-    muni = schools.drop_duplicates("municipality_code").set_index("municipality_code")
     out["school_name"] = out["school_code"].map(reg["school_name"])
-    out["municipality_name"] = out["municipality_code"].map(muni["municipality_name"])
+    out["municipality_name"] = out["municipality_code"].map(municipality_names(schools))
     out["kind_name"] = out["kind"].map({c: k.name for c, k in kinds.items()})
     for col in ("lessons", "practical", "sets", "year_received"):
         out[col] = out[col].astype("Int64")

@@ -24,6 +24,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from soko.procedures.olympiads.form import ALL_BAND
 from soko.procedures.olympiads.settings import BAND_START, OlympiadsBlock
+from soko.school_registry import municipality_names
 
 UNITS_COLUMNS: tuple[str, ...] = (
     "year",
@@ -105,11 +106,13 @@ def _with_band(results: pd.DataFrame, s: OlympiadsBlock) -> pd.DataFrame:
 
 
 def _names(schools: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """School and municipality names; a municipality by its name today in
+    ``config/region.yml`` (the tables are in today's boundaries: the okrug formed in 2026 is
+    «… муниципальный округ», not the registry file's «… район»), else the registry's."""
     reg = schools.drop_duplicates("school_code")
-    munis = schools.drop_duplicates("municipality_code")
     return (
         dict(zip(reg["school_code"], reg["school_name"], strict=True)),
-        dict(zip(munis["municipality_code"], munis["municipality_name"], strict=True)),
+        municipality_names(schools),
     )
 
 
