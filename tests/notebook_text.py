@@ -17,3 +17,9 @@ def notebook_text(path: Path) -> str:
                 "".join(data.get("text/markdown", "")) + "".join(data.get("text/html", ""))
             )
     return "\n".join(texts)
+
+
+def notebook_images(path: Path) -> int:
+    """How many outputs of the executed notebook are images (a chart a page must show)."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return sum("image/png" in out.get("data", {}) for c in cells for out in c.get("outputs", []))

@@ -10,7 +10,6 @@ import math
 import re
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -38,6 +37,7 @@ from soko.procedures.competences.tables import (
 )
 from soko.settings.loading import validate
 from tests.conftest import SmallRegion
+from tests.notebook_text import notebook_images, notebook_text
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "competences.yml"
 SETTINGS = competences_settings()
@@ -387,14 +387,7 @@ def test_pages_run_with_tables_and_no_person(
         {"processed_dir": str(processed), **params},
         cwd=notebooks_dir(),
     )
-    texts, images = [], 0
-    for cell in nbformat.read(out, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            assert output.get("output_type") != "error", output
-            data = output.get("data", {})
-            texts += [data.get("text/html", ""), data.get("text/markdown", "")]
-            images += "image/png" in data
-    html = "\n".join(texts)
+    html, images = notebook_text(out), notebook_images(out)
     assert html.count("soko-download") >= 4
     assert "Оценочная грамотность" in html and "не влияние учителя" in html
     assert images >= 2  # the heat-map and the scatters

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 
@@ -27,6 +26,7 @@ from soko.procedures.measures.tables import (
 )
 from soko.settings.loading import validate
 from tests.conftest import SmallRegion
+from tests.notebook_text import notebook_images, notebook_text
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "measures.yml"
 
@@ -255,14 +255,7 @@ def test_pages_run_with_a_table_under_the_chart(
         {"processed_dir": str(processed), **params},
         cwd=notebooks_dir(),
     )
-    texts, images = [], 0
-    for cell in nbformat.read(out, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            assert output.get("output_type") != "error", output
-            data = output.get("data", {})
-            texts += [data.get("text/html", ""), data.get("text/markdown", "")]
-            images += "image/png" in data
-    html = "\n".join(texts)
+    html, images = notebook_text(out), notebook_images(out)
     assert html.count("soko-download") >= 3  # register, effects, roadmap tables downloadable
     assert "Вид меры" in html and "Годы в списке ШНОР" in html
     assert "Как измеряется эффект" in html

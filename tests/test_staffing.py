@@ -8,7 +8,6 @@ import json
 import math
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -35,6 +34,7 @@ from soko.procedures.staffing.indicators import (
 from soko.procedures.staffing.settings import StaffingFile, staffing_settings
 from soko.settings.loading import validate
 from tests.conftest import SmallRegion
+from tests.notebook_text import notebook_images, notebook_text
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config" / "staffing.yml"
@@ -412,14 +412,7 @@ def test_pages_run_and_name_no_teacher(
         {"processed_dir": str(small_region.processed), **params},
         cwd=notebooks_dir(),
     )
-    texts, images = [], 0
-    for cell in nbformat.read(out, as_version=4).cells:
-        for output in cell.get("outputs", []):
-            assert output.get("output_type") != "error", output
-            data = output.get("data", {})
-            texts += [data.get("text/html", ""), data.get("text/markdown", "")]
-            images += "image/png" in data
-    text = "\n".join(texts)
+    text, images = notebook_text(out), notebook_images(out)
     assert images >= 3 and "soko-download" in text
     codes = pd.read_parquet(small_region.processed / "staffing_teachers.parquet")["person_code"]
     assert not any(code in text for code in codes.unique())
