@@ -17,13 +17,16 @@ from soko import derive
 from soko.config import region
 from soko.declared_reads import ANALYTIC_BASE, kernel_env
 from soko.pages import PageRun, expand, load_pages, pages_file
-from soko.paths import notebooks_dir, processed_dir, project_root, reports_dir
+from soko.paths import config_dir, notebooks_dir, processed_dir, project_root, reports_dir
+from soko.pipeline import fingerprint
 from soko.pipeline.analytic_base import BASE_FILE
-from soko.pipeline.derived import derive_table
+from soko.pipeline.cache import TaskCache, task_fingerprint
+from soko.pipeline.derived import PERIODS, derive_table
 from soko.pipeline.graph import Graph, GraphResult, Task, TaskResult, failure_causes, run_graph
 from soko.pipeline.notebooks import execute_notebook
+from soko.pipeline.progress import BuildProgress
 from soko.registry import derived_tables, discover
-from soko.report.html import render_page
+from soko.report.html import TEMPLATES_DIR, render_page
 from soko.report.site import PageEntry, write_root_index, write_year_index
 
 INTERNAL_BANNER = (
@@ -120,6 +123,80 @@ def read_paths(processed: Path, reads: tuple[str, ...]) -> tuple[Path, ...]:
     )
 
 
+#: Modules every task of a kind runs besides its own code.
+DERIVE_CODE = "soko.pipeline.derived"
+NOTEBOOK_CODE = "soko.pipeline.notebooks"
+RENDER_CODE = "soko.report.html"
+REGISTRY = "soko.registry"
+PROCEDURES = "soko.procedures"
+
+
+def _code_module(compute: object) -> str:
+    """The module of a derived table's compute function (through ``functools.partial``)."""
+    while hasattr(compute, "func"):
+        compute = compute.func
+    return str(getattr(compute, "__module__", ""))
+
+
+class Fingerprints:
+    """Static fingerprints of the build's tasks (``Task.fingerprint``), shared parts once.
+
+    Every task keys on the locked dependency set, the whole ``config/`` folder (tasks are not
+    told which settings they read) and the interpreter version. Code is the AST closure of
+    the soko modules the task runs (``fingerprint.code_digest``). The one import the AST
+    cannot see is the registry discovering procedure packages by name: a task that reaches
+    ``soko.registry`` also keys on every procedure package's ``__init__`` (where titles,
+    tables and derived specs are declared), not on their whole closure, so editing one
+    procedure's commentary reruns only the pages that import it.
+    """
+
+    def __init__(self) -> None:
+        root = project_root()
+        self.env = {
+            "lock": fingerprint.lock_digest(root),
+            "config": fingerprint.config_digest(config_dir()),
+            "python": sys.version,
+        }
+        self._code: dict[frozenset[str], str] = {}
+        self._imports: dict[Path, frozenset[str]] = {}
+
+    def code(self, modules: set[str]) -> str:
+        roots = frozenset(modules)
+        if roots not in self._code:
+            parts = [fingerprint.code_digest(roots)]
+            if REGISTRY in fingerprint.module_closure(roots):
+                files = fingerprint.module_files()
+                for name in sorted(files):
+                    if name.startswith(PROCEDURES + ".") and name.count(".") == 2:
+                        parts += [name, fingerprint.digest_file(files[name])]
+            self._code[roots] = fingerprint.digest_bytes(*parts)
+        return self._code[roots]
+
+    def template_imports(self, template: Path) -> frozenset[str]:
+        if template not in self._imports:
+            found = fingerprint.notebook_imports(template) if template.is_file() else set()
+            self._imports[template] = frozenset(found)
+        return self._imports[template]
+
+    def task(self, action: object, args: tuple, kwargs: dict, modules: set[str]) -> str:
+        return task_fingerprint(action, args, kwargs, code=self.code(modules), **self.env)
+
+    def derive(self, compute: object, args: tuple) -> str:
+        return self.task(derive_table, args, {}, {_code_module(compute), DERIVE_CODE})
+
+    def notebook(self, template: Path, args: tuple, kwargs: dict, procedure: object) -> str:
+        modules = {*self.template_imports(template), NOTEBOOK_CODE}
+        own = f"{PROCEDURES}.{procedure}"
+        if procedure and own in fingerprint.module_files():
+            modules.add(own)  # what the registry hands the page for its procedure parameter
+        return self.task(execute_notebook, args, kwargs, modules)
+
+    def render(self, args: tuple, kwargs: dict) -> str:
+        templates = sorted(p for p in TEMPLATES_DIR.rglob("*") if p.is_file())
+        kwargs = {**kwargs, "_templates": fingerprint.files_digest(templates, TEMPLATES_DIR)}
+        return self.task(render_page, args, kwargs, {RENDER_CODE})
+
+
 def plan(
     year: int,
     processed: Path,
@@ -129,15 +206,23 @@ def plan(
 ) -> BuildPlan:
     title, specs = load_pages(pages or pages_file())
     graph = Graph()
+    prints = Fingerprints()
+    # read_input maps canonical rows to today's boundaries through this table: an input too
+    periods = processed / f"{PERIODS}.parquet"
     for spec in derived_tables():
         out = derive.output_path(processed, spec.name)
+        inputs = tuple(processed / f"{t}.parquet" for t in spec.present_inputs(processed))
+        if periods.is_file() and any(not t.startswith(f"{derive.DERIVED}/") for t in spec.inputs):
+            inputs = (*inputs, periods)
+        args = (spec.name, str(processed))
         graph.add(
             Task(
                 name=f"derive:{spec.name}",
                 action=derive_table,
-                args=(spec.name, str(processed)),
-                inputs=tuple(processed / f"{t}.parquet" for t in spec.present_inputs(processed)),
+                args=args,
+                inputs=inputs,
                 outputs=(out,),
+                fingerprint=prints.derive(spec.compute, args),
             )
         )
 
@@ -158,28 +243,35 @@ def plan(
         template = notebooks_dir() / run.spec.template
         executed = executed_dir / f"{run.name}.ipynb"
         page = html[run.name]
+        nb_args = (template, executed, run.parameters(processed))
+        nb_kwargs = {"cwd": notebooks_dir(), "env": kernel_env(run.spec.id, run.spec.reads)}
         graph.add(
             Task(
                 name=f"notebook:{run.name}",
                 action=execute_notebook,
-                args=(template, executed, run.parameters(processed)),
-                kwargs={"cwd": notebooks_dir(), "env": kernel_env(run.spec.id, run.spec.reads)},
+                args=nb_args,
+                kwargs=nb_kwargs,
                 inputs=(template, *read_paths(processed, run.spec.reads)),
                 outputs=(executed,),
+                fingerprint=prints.notebook(
+                    template, nb_args, nb_kwargs, run.spec.parameters.get("procedure")
+                ),
             )
         )
+        render_kwargs = {
+            "title": run.title,
+            "breadcrumbs": [(title, "../index.html"), (f"{year} год", "index.html")],
+            "banner": INTERNAL_BANNER,
+        }
         graph.add(
             Task(
                 name=f"render:{run.name}",
                 action=render_page,
                 args=(executed, page),
-                kwargs={
-                    "title": run.title,
-                    "breadcrumbs": [(title, "../index.html"), (f"{year} год", "index.html")],
-                    "banner": INTERNAL_BANNER,
-                },
+                kwargs=render_kwargs,
                 inputs=(executed,),
                 outputs=(page,),
+                fingerprint=prints.render((executed, page), render_kwargs),
             )
         )
     graph.validate()
@@ -244,26 +336,22 @@ def write_indexes(bp: BuildPlan, result: GraphResult, reports: Path) -> Path:
     return year_dir / "index.html"
 
 
-_STATUS_RU = {"ok": "готово", "failed": "ОШИБКА", "skipped": "пропущено"}
-
-
-def _progress(res: TaskResult) -> None:
-    print(
-        f"  {_STATUS_RU.get(res.status, res.status):>9}  {res.name}  ({res.seconds:.1f} с)",
-        flush=True,
-    )
-    if res.status == "failed" and res.error:
-        print("            " + res.error.splitlines()[0][:300], flush=True)
-
-
 def build(
     year: int | None = None,
     jobs: int = 2,
     only: str | None = None,
     processed: Path | None = None,
     reports: Path | None = None,
+    *,
+    force: bool = False,
+    pages: Path | None = None,
 ) -> int:
-    """Build one year's compendium; return the exit code (0 only if every task succeeded)."""
+    """Build one year's compendium; return the exit code (0 only if every task succeeded).
+
+    Tasks whose code, parameters and input files are unchanged since their last successful
+    run are reused from the cache in ``<processed>/cache`` (``force``: run everything, still
+    recording). ``pages``: another page declaration than ``pipelines/pages.yml``.
+    """
     project_root()
     processed = Path(processed or processed_dir())
     reports = Path(reports or reports_dir())
@@ -279,11 +367,16 @@ def build(
     if year not in years:
         print(f"Нет данных за {year} год; есть: {', '.join(map(str, years))}.", file=sys.stderr)
         return 2
-    bp = plan(year, processed, reports, only=only)
+    bp = plan(year, processed, reports, only=only, pages=pages)
     print(
         f"Сборник за {year} год: задач {len(bp.graph)}, страниц {len(bp.runs)}, процессов {jobs}."
+        + (" Кэш не используется (--force)." if force else "")
     )
-    result = run_graph(bp.graph, jobs=jobs, on_result=_progress)
+    cache = TaskCache.for_processed(processed)
+    with BuildProgress(cache.estimates(bp.graph, force), jobs) as progress:
+        result = run_graph(bp.graph, jobs=jobs, on_result=progress, cache=cache, force=force)
+    cache.save()
+    progress.finish(result)
     index = write_indexes(bp, result, reports)
     print(result.summary_ru())
     print(f"Сборник: {index.resolve()}")

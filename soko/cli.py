@@ -78,7 +78,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
 
-    return build(year=args.year, jobs=args.jobs, only=args.only)
+    return build(year=args.year, jobs=args.jobs, only=args.only, force=args.force)
 
 
 def _cmd_forms(args: argparse.Namespace) -> int:
@@ -160,6 +160,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--year", type=int, default=None, help="год сборника (по умолчанию последний)")
     b.add_argument("--jobs", type=int, default=2, help="параллельных процессов")
     b.add_argument("--only", default=None, help="строить только страницы, чьё имя содержит строку")
+    b.add_argument(
+        "--force",
+        action="store_true",
+        help="выполнить все задачи заново, не используя кэш (результаты всё равно запоминаются)",
+    )
     b.set_defaults(func=_cmd_build)
 
     f = sub.add_parser("forms", help="записать бланки форм для заполнения (xlsx) на год")

@@ -2,7 +2,8 @@
 
 Declared files are what make the build checkable: dependencies are inferred from them (a
 task runs after the task that writes any of its inputs), each task is checked to have really
-written its outputs, and later work keys a cache on them. Execution is pluggable: inline
+written its outputs, and a content-keyed cache (``soko.pipeline.cache``) reuses a task whose
+code, parameters and input files are unchanged. Execution is pluggable: inline
 (``jobs=1``, for debugging), a local process pool (workers stay warm: papermill and pandas are
 imported once per worker, not once per notebook), or any ``concurrent.futures.Executor``.
 
@@ -23,7 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Status = Literal["ok", "failed", "skipped"]
 
@@ -46,6 +47,11 @@ class Task:
     ``inputs`` are files the task reads (they must exist when it starts), ``outputs`` the files
     it must write (stale copies are removed before it runs, so an old file cannot pass for a
     new one). ``after`` names extra dependencies that no file expresses.
+
+    ``fingerprint`` is the digest of everything the result depends on *besides* the content of
+    the input files (code, parameters, configuration, locked dependencies), computed when the
+    build is planned; the cache completes it with the inputs' digests when the task is ready.
+    A task without one is never reused.
     """
 
     name: str
@@ -55,6 +61,7 @@ class Task:
     inputs: tuple[Path, ...] = ()
     outputs: tuple[Path, ...] = ()
     after: tuple[str, ...] = ()
+    fingerprint: str | None = None
 
     def __post_init__(self) -> None:
         # Accept lists and strings from callers; store the canonical tuple-of-Path form.
@@ -196,6 +203,32 @@ class TaskResult:
     status: Status
     error: str | None = None
     seconds: float = 0.0
+    #: the task was not run: its key matched and its outputs were as recorded
+    reused: bool = False
+
+
+class TaskCache(Protocol):
+    """What ``run_graph`` asks of a cache (``soko.pipeline.cache.TaskCache`` is the real one).
+
+    Keys are computed in the parent process when a task is ready to run, so every execution
+    path (inline, process pool, any executor) reuses and records the same way.
+    """
+
+    def key(self, task: Task) -> str | None:
+        """The task's full key now (``None``: never reuse it)."""
+        ...
+
+    def reusable(self, task: Task, key: str) -> bool:
+        """Whether the task ran with ``key`` and its outputs are still what it wrote."""
+        ...
+
+    def record(self, task: Task, key: str | None, seconds: float) -> None:
+        """Remember a successful run (and keep it on disk: a killed build keeps its work)."""
+        ...
+
+    def forget(self, name: str) -> None:
+        """Drop what is known of a task that failed."""
+        ...
 
 
 @dataclass
@@ -233,13 +266,17 @@ class GraphResult:
     def skipped(self) -> list[str]:
         return self.names("skipped")
 
+    @property
+    def reused(self) -> list[str]:
+        return [r.name for r in self.tasks.values() if r.reused]
+
     def summary_ru(self) -> str:
         """Multi-line Russian summary for the console and the build log: counts, time, then
         one line per failed task (first line of its error) and per skipped task."""
         lines = [
             f"Задач: {len(self.tasks)}; успешно: {len(self.succeeded)}, "
-            f"с ошибкой: {len(self.failed)}, пропущено: {len(self.skipped)}. "
-            f"Время: {_seconds_ru(self.seconds)}."
+            f"с ошибкой: {len(self.failed)}, пропущено: {len(self.skipped)}; "
+            f"переиспользовано из кэша: {len(self.reused)}. Время: {_seconds_ru(self.seconds)}."
         ]
         for r in self.tasks.values():
             if r.status == "failed":
@@ -346,6 +383,8 @@ def run_graph(
     executor: Executor | None = None,
     on_result: Callable[[TaskResult], None] | None = None,
     mp_start_method: str = "spawn",
+    cache: TaskCache | None = None,
+    force: bool = False,
 ) -> GraphResult:
     """Run every task whose dependencies succeeded; report all of them.
 
@@ -359,6 +398,10 @@ def run_graph(
     topological order (ties: insertion order) is submitted, so runs are reproducible. A worker
     that dies (out of memory, ``os._exit``) fails the tasks in flight at that moment; a fresh
     pool takes the rest.
+
+    With a ``cache``, a ready task whose full key matches a recorded run and whose outputs
+    still have the recorded digests is not run: it succeeds at once as ``reused``. Each task
+    that succeeds is recorded. ``force`` runs every task anyway (and still records).
     """
     jobs = max(1, jobs)
     order = graph.validate()
@@ -372,8 +415,26 @@ def run_graph(
     results: dict[str, TaskResult] = {}
     started = time.perf_counter()
 
+    keys: dict[str, str | None] = {}
+
+    def cached(name: str) -> TaskResult | None:
+        """The reused result of a ready task, or ``None`` when it has to run."""
+        if cache is None:
+            return None
+        if name not in keys:
+            keys[name] = cache.key(graph[name])
+        key = keys[name]
+        if force or key is None or not cache.reusable(graph[name], key):
+            return None
+        return TaskResult(name, "ok", None, 0.0, reused=True)
+
     def record(result: TaskResult) -> None:
         results[result.name] = result
+        if cache is not None and result.name in keys and not result.reused:
+            if result.status == "ok":
+                cache.record(graph[result.name], keys[result.name], result.seconds)
+            else:
+                cache.forget(result.name)
         if on_result is not None:
             on_result(result)
         if result.status != "ok":
@@ -396,7 +457,7 @@ def run_graph(
         for name in order:
             if name in results:
                 continue
-            record(execute_task(graph[name]))
+            record(cached(name) or execute_task(graph[name]))
         return GraphResult({n: results[n] for n in order}, _since(started))
 
     own_pool = executor is None
@@ -411,7 +472,16 @@ def run_graph(
     try:
         while True:
             submitted = set(running.values())
-            for name in ready_tasks(done, submitted):
+            ready = ready_tasks(done, submitted)
+            while ready:
+                name = ready.pop(0)
+                reused = cached(name)
+                if reused is not None:
+                    # no slot taken: record it and look again (its dependents may be ready)
+                    done.add(name)
+                    record(reused)
+                    ready = ready_tasks(done, set(running.values()))
+                    continue
                 if len(running) >= jobs:
                     break
                 task = graph[name]
