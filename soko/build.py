@@ -131,7 +131,7 @@ REGISTRY = "soko.registry"
 PROCEDURES = "soko.procedures"
 
 
-def _code_module(compute: object) -> str:
+def code_module(compute: object) -> str:
     """The module of a derived table's compute function (through ``functools.partial``)."""
     while hasattr(compute, "func"):
         compute = compute.func
@@ -182,7 +182,7 @@ class Fingerprints:
         return task_fingerprint(action, args, kwargs, code=self.code(modules), **self.env)
 
     def derive(self, compute: object, args: tuple) -> str:
-        return self.task(derive_table, args, {}, {_code_module(compute), DERIVE_CODE})
+        return self.task(derive_table, args, {}, {code_module(compute), DERIVE_CODE})
 
     def notebook(self, template: Path, args: tuple, kwargs: dict, procedure: object) -> str:
         modules = {*self.template_imports(template), NOTEBOOK_CODE}

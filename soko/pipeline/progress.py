@@ -150,6 +150,7 @@ class BuildProgress:
                     f"ОШИБКА  {res.name}: {first[0][:300] if first else 'нет описания'}",
                     markup=False,
                     highlight=False,
+                    emoji=False,
                 )
             self._bar.update(self._bar_task, advance=1, failed=self.failed)
             return
