@@ -55,35 +55,32 @@ def make_project(work: Path) -> Path:
     return root
 
 
-def run(label: str, argv: list[str], root: Path) -> tuple[float, float]:
+def run(label: str, argv: list[str], root: Path, slowest: bool = False) -> tuple[float, float]:
     """Run one command in the project; return (seconds, peak MB of its process tree)."""
     env = {**os.environ, "SOKO_ROOT": str(root)}
+    log = root.parent / "logs" / (label.split(":")[0].strip(" …").replace(" ", "_") + ".log")
+    log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    proc = psutil.Popen(
-        argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    peak = 0
-    output: list[str] = []
-    assert proc.stdout is not None
-    os.set_blocking(proc.stdout.fileno(), False)
-    while proc.poll() is None:
-        total = 0
-        with contextlib.suppress(psutil.Error):
-            for p in [proc, *proc.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):  # a worker may end meanwhile
-                    total += p.memory_info().rss
-        peak = max(peak, total)
-        chunk = proc.stdout.read()
-        if chunk:
-            output.append(chunk)
-        time.sleep(0.2)
-    output.append(proc.stdout.read() or "")
+    with log.open("w", encoding="utf-8") as out:
+        proc = psutil.Popen(argv, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+        peak = 0
+        while proc.poll() is None:
+            total = 0
+            with contextlib.suppress(psutil.Error):
+                for p in [proc, *proc.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):  # a worker may end meanwhile
+                        total += p.memory_info().rss
+            peak = max(peak, total)
+            time.sleep(0.2)
     seconds = time.perf_counter() - started
-    text = "".join(output)
+    text = log.read_text(encoding="utf-8", errors="replace")
     summary = [ln for ln in text.splitlines() if ln.startswith(("Задач:", "Сборник за"))]
     print(f"{label:<44} {seconds:8.1f} s  peak {peak / 2**20:8,.0f} MB  (exit {proc.returncode})")
     for line in summary:
         print(f"    {line}")
+    if slowest and "Самые долгие задачи:" in text:
+        block = text.split("Самые долгие задачи:", 1)[1].splitlines()[1:11]
+        print("    the slowest tasks:\n" + "\n".join(f"    {ln}" for ln in block))
     if proc.returncode not in (0, 1):
         print(text[-3000:])
     return seconds, peak / 2**20
@@ -167,7 +164,7 @@ def main() -> int:
 
     run("demo", [*soko, "demo", "--out", "data/raw", "--size", args.size], root)
     run("ingest", [*soko, "ingest"], root)
-    cold, cold_peak = run("cold build", build, root)
+    cold, cold_peak = run("cold build", build, root, slowest=True)
     pages = [p for p in (reports).rglob("*.html") if p.name != "index.html"]
     if pages:
         print(f"    {len(pages)} pages: {cold / len(pages):.2f} s per page (cold, wall)")

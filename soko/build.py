@@ -159,6 +159,7 @@ class Fingerprints:
         }
         self._code: dict[frozenset[str], str] = {}
         self._imports: dict[Path, frozenset[str]] = {}
+        self._templates: str | None = None
 
     def code(self, modules: set[str]) -> str:
         roots = frozenset(modules)
@@ -192,8 +193,10 @@ class Fingerprints:
         return self.task(execute_notebook, args, kwargs, modules)
 
     def render(self, args: tuple, kwargs: dict) -> str:
-        templates = sorted(p for p in TEMPLATES_DIR.rglob("*") if p.is_file())
-        kwargs = {**kwargs, "_templates": fingerprint.files_digest(templates, TEMPLATES_DIR)}
+        if self._templates is None:  # the nbconvert template the pages are rendered with
+            files = sorted(p for p in TEMPLATES_DIR.rglob("*") if p.is_file())
+            self._templates = fingerprint.files_digest(files, TEMPLATES_DIR)
+        kwargs = {**kwargs, "_templates": self._templates}
         return self.task(render_page, args, kwargs, {RENDER_CODE})
 
 

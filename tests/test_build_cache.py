@@ -219,11 +219,8 @@ def test_rebuild_reruns_exactly_what_changed(
     }
     assert "vpr_tasks" in changed_tables, "the swapped scores change task completion"
     assert pages_of(ran) == {"vpr_region"}, "НИКО and the olympiads read nothing that changed"
-    unchanged_derived = {
-        n for n in ran if n.startswith("derive:") and n.split(":", 1)[1] not in changed_tables
-    }
-    assert unchanged_derived, "a derived table that came out identical stops the cascade here"
-
+    # (ingest rewrote the canonical tables; only changed content reruns. A derived table that
+    # comes out identical stopping the cascade: tests/test_task_cache.py)
     # the incremental result equals a build from scratch: pages and tables byte for byte
     incremental = project.digests()
     ran, graph = project.build(force=True)

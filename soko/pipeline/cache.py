@@ -192,7 +192,8 @@ class TaskCache:
         for name in graph.order():
             task = graph[name]
             upstream = any(runs[d] for d in deps[name])
-            key = None if force or upstream else self.key(task)
+            recorded = name in self._entries  # never recorded: runs, no need to read its inputs
+            key = self.key(task) if recorded and not (force or upstream) else None
             runs[name] = key is None or not self.reusable(task, key)
             seconds = self.seconds(name)
             if seconds is None:
