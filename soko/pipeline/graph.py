@@ -276,7 +276,7 @@ class GraphResult:
         lines = [
             f"Задач: {len(self.tasks)}; успешно: {len(self.succeeded)}, "
             f"с ошибкой: {len(self.failed)}, пропущено: {len(self.skipped)}; "
-            f"переиспользовано из кэша: {len(self.reused)}. Время: {_seconds_ru(self.seconds)}."
+            f"переиспользовано из кэша: {len(self.reused)}. Время: {seconds_ru(self.seconds)}."
         ]
         for r in self.tasks.values():
             if r.status == "failed":
@@ -314,7 +314,8 @@ def failure_causes(graph: Graph, result: GraphResult, name: str) -> list[TaskRes
     return sorted(found.values(), key=lambda r: order.index(r.name))
 
 
-def _seconds_ru(seconds: float) -> str:
+def seconds_ru(seconds: float) -> str:
+    """«12,3 с» — a decimal comma, as Russian text writes it."""
     return f"{seconds:.1f}".replace(".", ",") + " с"
 
 

@@ -21,17 +21,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn
 from rich.text import Text
 
-from soko.pipeline.graph import GraphResult, TaskResult
+from soko.pipeline.graph import GraphResult, TaskResult, seconds_ru
 
 #: How many of the slowest tasks the build lists at the end.
 SLOWEST = 10
 
 _STATUS_RU = {"ok": "готово", "failed": "ОШИБКА", "skipped": "пропущено"}
-
-
-def seconds_ru(seconds: float) -> str:
-    """«12,3 с» — a decimal comma, as Russian text writes it."""
-    return f"{seconds:.1f}".replace(".", ",") + " с"
 
 
 def time_left_ru(seconds: float) -> str:
