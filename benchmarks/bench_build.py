@@ -113,7 +113,8 @@ def swap_two_task_scores(workbook: Path, municipality: str) -> None:
 
 def add_markdown_cell(template: Path, text: str) -> None:
     nb = json.loads(template.read_text(encoding="utf-8"))
-    nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": [text]})
+    cell = {"cell_type": "markdown", "id": "bench-edit", "metadata": {}, "source": [text]}
+    nb["cells"].insert(0, cell)
     template.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

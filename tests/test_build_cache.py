@@ -179,7 +179,12 @@ def test_rebuild_reruns_exactly_what_changed(
     template = project.root / "notebooks" / "vpr_region.ipynb"
     text = template.read_text(encoding="utf-8")
     marker = '"cells": ['
-    cell = '{"cell_type": "markdown", "metadata": {}, "source": ["Проверка кэша: новый абзац."]},'
+    # with an id, as every cell of a template has: nbformat gives a cell without one a random
+    # id at each execution, and the id reaches the page (``cell-id=…``)
+    cell = (
+        '{"cell_type": "markdown", "id": "cache-test", "metadata": {},'
+        ' "source": ["Проверка кэша: новый абзац."]},'
+    )
     template.write_text(text.replace(marker, marker + cell, 1), encoding="utf-8")
     ran, graph = project.build()
     after = project.digests()
