@@ -16,7 +16,7 @@ from soko.cli_support import (
 )
 from soko.demo import SIZES
 from soko.paths import processed_dir, project_root, raw_dir
-from soko.pipeline.analytic_base import build_analytic_base
+from soko.pipeline.analytic_base import base_path, refresh_analytic_base
 from soko.pipeline.demo import generate_demo
 from soko.pipeline.forms import (
     UnknownMunicipality,
@@ -24,11 +24,14 @@ from soko.pipeline.forms import (
     form_municipalities,
     quarterly_templates,
 )
-from soko.pipeline.ingest import ingest, known_schools, validate_file
+from soko.pipeline.ingest import REPORT_FILE, ingest, known_schools, validate_file
+from soko.pipeline.ingest_cache import NO_CHANGES, forget_run, previous_run, record_run
 from soko.registry import discover
 
 # Commands that run on the configuration: nothing starts while it has a mistake.
-CHECKED_COMMANDS = frozenset({"demo", "ingest", "build", "forms"})
+# `soko ingest` checks the configuration itself, after its no-op check (an unchanged run
+# passed the check last time: configuration and code are part of what it compares)
+CHECKED_COMMANDS = frozenset({"demo", "build", "forms"})
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -45,17 +48,39 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-
     raw, processed = Path(args.raw), Path(args.processed)
     nothing = missing_raw_message(raw)
     if nothing:
         say(nothing)
         return 2
-    report = ingest(raw, processed)
-    print(report.summary_ru())
+    base = base_path(processed)
+    # nothing changed since a run that passed the configuration check: its report again
+    previous = None if args.force else previous_run(raw, processed, project_root(), [base])
+    if previous is not None:
+        print(previous.summary)
+        print(NO_CHANGES)
+        print(f"Канонические таблицы: {processed}")
+        print(f"Аналитическая база (SQL, DuckDB): {base}")
+        return 0 if previous.ok else 1
+    gate = config_gate()
+    if gate:
+        return gate
+    forget_run(processed)
+    report = ingest(raw, processed, force=args.force)
+    summary = report.summary_ru()
+    print(summary)
+    if report.reused:
+        print(
+            "Без изменений, взяты из прошлого запуска (файлы не перечитывались): "
+            + ", ".join(report.reused)
+            + "."
+        )
     print(f"Канонические таблицы: {processed}")
-
-    print(f"Аналитическая база (SQL, DuckDB): {build_analytic_base(processed)}")
+    base, rebuilt = refresh_analytic_base(processed, force=args.force)
+    note = "" if rebuilt else " (таблицы не изменились, база не пересобиралась)"
+    print(f"Аналитическая база (SQL, DuckDB): {base}{note}")
+    outputs = [f"{name}.parquet" for name in report.tables] + [REPORT_FILE, base.name]
+    record_run(raw, processed, project_root(), outputs, summary, report.ok)
     return 0 if report.ok else 1
 
 
@@ -141,6 +166,11 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="проверить сырые файлы и записать канонические таблицы")
     i.add_argument("--raw", default=str(raw_dir()))
     i.add_argument("--processed", default=str(processed_dir()))
+    i.add_argument(
+        "--force",
+        action="store_true",
+        help="перечитать все файлы, не используя сохранённые результаты прошлых запусков",
+    )
     i.set_defaults(func=_cmd_ingest)
 
     v = sub.add_parser("validate", help="проверить один файл по контракту")
