@@ -23,13 +23,12 @@ import pandas as pd
 from soko.config import region
 from soko.paths import config_dir, processed_dir
 from soko.pipeline.fingerprint import digest_json
-from soko.pipeline.ingest_cache import Digests, cache_dir
+from soko.pipeline.ingest_state import BASE_FILE, Digests, cache_dir
 from soko.registry import all_schemas, discover, unified_results
 
 if TYPE_CHECKING:
     import duckdb
 
-BASE_FILE = "soko.duckdb"
 BASE_MARK = "analytic_base.json"  # under the ingest cache: what the base was built from
 _KEYS = {"year": "BIGINT", "subject": "VARCHAR", "grade": "BIGINT"}
 # The union views: column -> SQL type (every procedure's table is cast to it).

@@ -37,13 +37,8 @@ from soko.file_report import (
 )
 from soko.paths import project_root
 from soko.pipeline.fingerprint import digest_json, module_closure
-from soko.pipeline.ingest_cache import (
-    Digests,
-    GroupCache,
-    GroupHit,
-    environment_digest,
-    place_table,
-)
+from soko.pipeline.ingest_cache import GroupCache, GroupHit, place_table
+from soko.pipeline.ingest_state import Digests, environment_digest
 from soko.procedure import Procedure
 from soko.readers.delimited import read_delimited
 from soko.readers.problems import FileProblem, Problem
