@@ -40,6 +40,7 @@ from soko.pipeline.fingerprint import digest_json, module_closure
 from soko.pipeline.ingest_cache import GroupCache, GroupHit, place_table
 from soko.pipeline.ingest_state import Digests, environment_digest
 from soko.procedure import Procedure
+from soko.pseudonym import load_salt
 from soko.readers.delimited import read_delimited
 from soko.readers.problems import FileProblem, Problem
 from soko.readers.sheets import TABLE_EXTENSIONS, TABLE_PATTERNS, read_sheets
@@ -323,6 +324,7 @@ def ingest(raw: Path, processed: Path, force: bool = False) -> IngestReport:
     report = IngestReport()
     processed.mkdir(parents=True, exist_ok=True)
     root = project_root()
+    load_salt()  # created now if missing, so the keys below hold the salt ГИА ids use
     digests = Digests(processed)
     cache = GroupCache(processed, force)
     environment = environment_digest(digests, root)

@@ -25,6 +25,7 @@ from soko.pipeline.fingerprint import DigestCache, digest_bytes, digest_json, mo
 
 BASE_FILE = "soko.duckdb"  # the analytic base (soko.pipeline.analytic_base), an output
 CACHE_DIR = ("cache", "ingest")
+SALT_ENV = "SOKO_PSEUDONYM_SALT_FILE"  # soko.pseudonym.SALT_ENV
 CONFIG_CHECK_FILE = "config_check.json"
 STATE_FILE = "state.json"
 DIGESTS_FILE = "digests.json"
@@ -70,12 +71,21 @@ class Digests:
         self.cache.save()
 
 
+def salt_file(root: Path) -> Path:
+    """The pseudonym salt (as ``soko.pseudonym.salt_path``, which imports pandas; a test
+    checks the two agree): ГИА participant ids are keyed with it, so it is an input."""
+    env = os.environ.get(SALT_ENV)
+    return Path(env) if env else root / ".secrets" / "pseudonym_salt"
+
+
 def environment_digest(digests: Digests, root: Path) -> str:
     """What every group depends on beyond its files and code: the configuration, the
-    contracts and the locked dependency set (by content)."""
+    contracts, the locked dependency set and the pseudonym salt (by content; the salt's
+    digest does not reveal it)."""
     return digest_json(
         {
             "format": FORMAT,
+            "salt": digests.cache.file(salt_file(root)) or "-",
             "config": digests.folder(config_dir(root), "*.yml"),
             "expectations": digests.folder(expectations_dir(root)),
             "lock": digests.files([root / "uv.lock", root / "pyproject.toml"], root),
