@@ -113,6 +113,8 @@ def test_one_file_changed_reruns_its_group_only(region: Path, capsys) -> None:
     drop_last_row(raw(region) / GVE_FILE)
     report = ingest(raw(region), processed(region))
     assert sorted(report.reused) == sorted(g for g in groups() if g != "gve")
+    # the other ГВЭ files are checked again with it, but only the changed one is parsed
+    assert report.files_parsed == 1
     mine = next(f for f in report.files if f.file == GVE_FILE)
     assert mine.ok and mine.rows_read > 0
     incremental = tables(processed(region))
@@ -121,6 +123,10 @@ def test_one_file_changed_reruns_its_group_only(region: Path, capsys) -> None:
     # from scratch, the cache ignored: the same bytes, the same report
     assert ingest_cli(region, "--force") == 0
     assert "взяты из прошлого запуска" not in capsys.readouterr().out
+    # the sheets of the files no longer present are dropped from the store
+    store = processed(region).joinpath(*CACHE_DIR, "sheets")
+    files = [p for p in raw(region).rglob("*") if p.is_file()]
+    assert len(list(store.glob("*.pickle"))) == len(files)
     assert tables(processed(region)) == incremental
     saved = json.loads((processed(region) / "ingest_report.json").read_text(encoding="utf-8"))
     assert saved["files"] == [f.as_dict() for f in report.files]

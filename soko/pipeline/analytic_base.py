@@ -2,12 +2,13 @@
 
 Roadmap 3.1 of the regional decree (004_*) asks to integrate the results of all procedures
 into one analytic base. ``data/processed/soko.duckdb`` is rebuilt from the canonical parquet
-tables by ``soko ingest`` when one of them changed (:func:`refresh_analytic_base`): shared dimensions (``schools``, ``municipalities``,
-``years``, ``procedures``), one ``results`` table in the cross-procedure shape of
-:mod:`soko.unified`, ``tasks`` and ``task_scores`` views over the procedures that have them,
-every canonical table under its own name, and aggregate views. The schema is documented in
-``docs/analytic_base.md``. The base holds student rows: it stays in ``data/processed/``,
-like the parquet tables, and anything published from it goes through suppression.
+tables by ``soko ingest`` when one of them changed (:func:`refresh_analytic_base`): shared
+dimensions (``schools``, ``municipalities``, ``years``, ``procedures``), one ``results``
+table in the cross-procedure shape of :mod:`soko.unified`, ``tasks`` and ``task_scores``
+views over the procedures that have them, every canonical table under its own name, and
+aggregate views. The schema is documented in ``docs/analytic_base.md``. The base holds
+student rows: it stays in ``data/processed/``, like the parquet tables, and anything
+published from it goes through suppression.
 """
 
 from __future__ import annotations

@@ -37,13 +37,18 @@ from soko.file_report import (
 )
 from soko.paths import project_root
 from soko.pipeline.fingerprint import digest_json, module_closure
-from soko.pipeline.ingest_cache import GroupCache, GroupHit, place_table
-from soko.pipeline.ingest_state import Digests, environment_digest
+from soko.pipeline.ingest_cache import GroupCache, GroupHit, SheetFiles, place_table
+from soko.pipeline.ingest_state import Digests, environment_digest, raw_files
 from soko.procedure import Procedure
 from soko.pseudonym import load_salt
 from soko.readers.delimited import read_delimited
 from soko.readers.problems import FileProblem, Problem
-from soko.readers.sheets import TABLE_EXTENSIONS, TABLE_PATTERNS, read_sheets
+from soko.readers.sheets import (
+    TABLE_EXTENSIONS,
+    TABLE_PATTERNS,
+    read_sheets,
+    reading_through,
+)
 from soko.registry import discover
 from soko.schema import KEYS, TableWriter, typed
 from soko.school_registry import STATUSES, today
@@ -64,6 +69,7 @@ class IngestReport:
     tables: dict[str, int] = field(default_factory=dict)  # table -> rows written
     # groups whose stored result was reused ("registry", procedure codes): not read again
     reused: list[str] = field(default_factory=list)
+    files_parsed: int = 0  # table files parsed (not taken from the sheet store) in this run
 
     @property
     def ok(self) -> bool:
@@ -320,7 +326,19 @@ def ingest(raw: Path, processed: Path, force: bool = False) -> IngestReport:
 
     A group of files (the registry with the context; each procedure's files) whose inputs
     are unchanged is not read again: its stored tables and reports are reused
-    (``soko.pipeline.ingest_cache``); ``force`` recomputes everything."""
+    (``soko.pipeline.ingest_cache``). A group that reruns parses only its files that
+    changed: the others' cells come from the sheet store. ``force`` recomputes everything."""
+    sheets = SheetFiles(processed, force)
+    with reading_through(sheets):
+        report = _ingest(raw, processed, force)
+    report.files_parsed = sheets.read
+    digests = Digests(processed)
+    sheets.prune({digest for _, digest in digests.files(raw_files(raw), raw)})
+    digests.save()
+    return report
+
+
+def _ingest(raw: Path, processed: Path, force: bool) -> IngestReport:
     report = IngestReport()
     processed.mkdir(parents=True, exist_ok=True)
     root = project_root()
