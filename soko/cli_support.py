@@ -40,7 +40,11 @@ def config_gate(directory: Path | None = None) -> int:
     return EXIT_CONFIG
 
 
-def check_config_command(directory: Path | None = None) -> int:
+def check_config_command(
+    directory: Path | None = None, remember: Callable[[Path, str], None] | None = None
+) -> int:
+    """Check every configuration file; a passing verdict is handed to ``remember`` (the CLI
+    keeps it, so an unchanged configuration is not checked again)."""
     folder = directory or config_dir()
     if not folder.is_dir():
         say(f"Папка конфигурации не найдена: {folder}")
@@ -50,7 +54,10 @@ def check_config_command(directory: Path | None = None) -> int:
         print_problems(problems)
         return 1
     checked = present_files(folder, config_schemas())
-    print(f"Конфигурация в порядке: проверено файлов {len(checked)}.")
+    message = f"Конфигурация в порядке: проверено файлов {len(checked)}."
+    print(message)
+    if remember is not None:
+        remember(folder, message)
     return 0
 
 

@@ -125,12 +125,13 @@ def test_build_without_processed_tables(project: Path, capsys) -> None:
 def test_unexpected_error_goes_to_a_log(
     project: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import soko.cli
+    import soko.pipeline.ingest
 
-    def boom(raw: Path, processed: Path) -> None:
+    def boom(raw: Path, processed: Path, force: bool = False) -> None:
         raise RuntimeError("сломалось внутри")
 
-    monkeypatch.setattr(soko.cli, "ingest", boom)
+    # the CLI imports a command's modules when it runs: patch where it takes it from
+    monkeypatch.setattr(soko.pipeline.ingest, "ingest", boom)
     some_raw_file(project)
     assert main(["ingest"]) == 3
     text = output(capsys)

@@ -2,16 +2,18 @@
 
 Roadmap 3.1 of the regional decree (004_*) asks to integrate the results of all procedures
 into one analytic base. ``data/processed/soko.duckdb`` is rebuilt from the canonical parquet
-tables at every ``soko ingest``: shared dimensions (``schools``, ``municipalities``,
-``years``, ``procedures``), one ``results`` table in the cross-procedure shape of
-:mod:`soko.unified`, ``tasks`` and ``task_scores`` views over the procedures that have them,
-every canonical table under its own name, and aggregate views. The schema is documented in
-``docs/analytic_base.md``. The base holds student rows: it stays in ``data/processed/``,
-like the parquet tables, and anything published from it goes through suppression.
+tables by ``soko ingest`` when one of them changed (:func:`refresh_analytic_base`): shared
+dimensions (``schools``, ``municipalities``, ``years``, ``procedures``), one ``results``
+table in the cross-procedure shape of :mod:`soko.unified`, ``tasks`` and ``task_scores``
+views over the procedures that have them, every canonical table under its own name, and
+aggregate views. The schema is documented in ``docs/analytic_base.md``. The base holds
+student rows: it stays in ``data/processed/``, like the parquet tables, and anything
+published from it goes through suppression.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -20,13 +22,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from soko.config import region
-from soko.paths import processed_dir
+from soko.paths import config_dir, processed_dir
+from soko.pipeline.fingerprint import digest_json
+from soko.pipeline.ingest_state import BASE_FILE, Digests, cache_dir
 from soko.registry import all_schemas, discover, unified_results
 
 if TYPE_CHECKING:
     import duckdb
 
-BASE_FILE = "soko.duckdb"
+BASE_MARK = "analytic_base.json"  # under the ingest cache: what the base was built from
 _KEYS = {"year": "BIGINT", "subject": "VARCHAR", "grade": "BIGINT"}
 # The union views: column -> SQL type (every procedure's table is cast to it).
 TASK_COLUMNS = {
@@ -190,6 +194,51 @@ def build_analytic_base(processed: Path | str) -> Path:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
     return target
+
+
+def base_key(processed: Path, digests: Digests) -> str:
+    """What the base is built from: every canonical table's bytes, the code (the unified
+    results come from every procedure) and the configuration (municipality names)."""
+    tables = sorted(processed.glob("*.parquet"))
+    return digest_json(
+        {
+            "tables": digests.files(tables, processed),
+            "code": digests.code(),
+            "config": digests.folder(config_dir(), "*.yml"),
+        }
+    )
+
+
+def refresh_analytic_base(processed: Path | str, force: bool = False) -> tuple[Path, bool]:
+    """The base rebuilt only when a canonical table it holds (or the code, the
+    configuration) changed since it was built; its path and whether it was rebuilt.
+
+    Why: a DuckDB file is not byte-reproducible, so rewriting an unchanged base would make
+    everything keyed on it look changed; and rebuilding costs seconds for nothing."""
+    processed = Path(processed)
+    digests = Digests(processed)
+    key = base_key(processed, digests)
+    mark = cache_dir(processed) / BASE_MARK
+    target = base_path(processed)
+    try:
+        known = json.loads(mark.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if (
+        not force
+        and isinstance(known, dict)
+        and known.get("key") == key
+        and target.is_file()
+        and known.get("base") == digests.cache.file(target)
+    ):
+        digests.save()
+        return target, False
+    mark.unlink(missing_ok=True)
+    build_analytic_base(processed)
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    mark.write_text(json.dumps({"key": key, "base": digests.cache.file(target)}), encoding="utf-8")
+    digests.save()
+    return target, True
 
 
 def connect(processed: Path | str | None = None) -> duckdb.DuckDBPyConnection:

@@ -8,6 +8,7 @@ proves nothing was lost: accepted + rejected = read, per file.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,9 +35,20 @@ from soko.file_report import (
     note_copies,
     spread_to_copies,
 )
+from soko.paths import project_root
+from soko.pipeline.fingerprint import digest_json, module_closure
+from soko.pipeline.ingest_cache import GroupCache, GroupHit, SheetFiles, place_table
+from soko.pipeline.ingest_state import Digests, environment_digest, raw_files
+from soko.procedure import Procedure
+from soko.pseudonym import load_salt
 from soko.readers.delimited import read_delimited
 from soko.readers.problems import FileProblem, Problem
-from soko.readers.sheets import TABLE_EXTENSIONS, TABLE_PATTERNS, read_sheets
+from soko.readers.sheets import (
+    TABLE_EXTENSIONS,
+    TABLE_PATTERNS,
+    read_sheets,
+    reading_through,
+)
 from soko.registry import discover
 from soko.schema import KEYS, TableWriter, typed
 from soko.school_registry import STATUSES, today
@@ -55,6 +67,9 @@ REPORT_FILE = "ingest_report.json"
 class IngestReport:
     files: list[FileReport] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)  # table -> rows written
+    # groups whose stored result was reused ("registry", procedure codes): not read again
+    reused: list[str] = field(default_factory=list)
+    files_parsed: int = 0  # table files parsed (not taken from the sheet store) in this run
 
     @property
     def ok(self) -> bool:
@@ -268,34 +283,130 @@ def write_table(
     return writer.rows
 
 
-def ingest(raw: Path, processed: Path) -> IngestReport:
+def _group_key(
+    digests: Digests,
+    group: str,
+    files: list[Path],
+    raw: Path,
+    code: list[str],
+    environment: str,
+    upstream: str = "",
+) -> str:
+    """A group's key: its files (names under ``raw`` and bytes), the soko modules that
+    ingest it (their import closure), the environment and what it is checked against."""
+    return digest_json(
+        {
+            "group": group,
+            "files": digests.files(files, raw),
+            "code": digests.code(module_closure(code)),
+            "environment": environment,
+            "upstream": upstream,
+        }
+    )
+
+
+def _procedure_module(proc: Procedure) -> str:
+    """The package that defines ``proc`` (its ingest code is in its import closure)."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("soko.procedures.") and getattr(module, "PROCEDURE", None) is proc:
+            return name
+    return "soko.procedures"
+
+
+def _reuse(hit: GroupHit, processed: Path, digests: Digests, report: IngestReport) -> None:
+    """A reused group's tables put in place (left alone when the bytes are already there)."""
+    for name, stored in hit.tables.items():
+        place_table(stored, processed / f"{name}.parquet", digests)
+        report.tables[name] = hit.rows[name]
+    report.files += hit.reports
+
+
+def ingest(raw: Path, processed: Path, force: bool = False) -> IngestReport:
+    """Every raw file through its contract into the canonical tables.
+
+    A group of files (the registry with the context; each procedure's files) whose inputs
+    are unchanged is not read again: its stored tables and reports are reused
+    (``soko.pipeline.ingest_cache``). A group that reruns parses only its files that
+    changed: the others' cells come from the sheet store. ``force`` recomputes everything."""
+    sheets = SheetFiles(processed, force)
+    with reading_through(sheets):
+        report = _ingest(raw, processed, force)
+    report.files_parsed = sheets.read
+    digests = Digests(processed)
+    sheets.prune({digest for _, digest in digests.files(raw_files(raw), raw)})
+    digests.save()
+    return report
+
+
+def _ingest(raw: Path, processed: Path, force: bool) -> IngestReport:
     report = IngestReport()
     processed.mkdir(parents=True, exist_ok=True)
+    root = project_root()
+    load_salt()  # created now if missing, so the keys below hold the salt ГИА ids use
+    digests = Digests(processed)
+    cache = GroupCache(processed, force)
+    environment = environment_digest(digests, root)
+    ingest_code = [__name__]
 
     taken = find_files(raw, "registry", TABLE_PATTERNS)
-    periods, reps = ingest_registry_periods(taken, raw)
-    schools = today(periods)
-    report.files += reps
     found = find_files(raw, "context", TABLE_PATTERNS)
+    base = ("schools", "school_periods", "school_context")
+    registry_key = _group_key(digests, "registry", taken + found, raw, ingest_code, environment)
+    hit = cache.get("registry", registry_key)
+    if hit is not None:
+        periods = pd.read_parquet(hit.tables["school_periods"])
+        _reuse(hit, processed, digests, report)
+        report.reused.append("registry")
+    else:
+        periods, reps = ingest_registry_periods(taken, raw)
+        schools = today(periods)
+        group_reports = list(reps)
+        # a school merged or closed since still has its earlier years' context
+        ctx, reps = ingest_context(found, raw, periods["school_code"].unique().tolist())
+        group_reports += reps
+        for name, frame in zip(base, (schools, periods, ctx), strict=True):
+            report.tables[name] = write_table(processed, name, [frame])
+        del schools, ctx
+        report.files += group_reports
+        cache.put(
+            "registry",
+            registry_key,
+            group_reports,
+            {name: processed / f"{name}.parquet" for name in base},
+            {name: report.tables[name] for name in base},
+        )
+        # procedures get the registry as they would from the cache: read back from its table
+        periods = pd.read_parquet(processed / "school_periods.parquet")
     taken += found
-    # a school merged or closed since still has its earlier years' context
-    ctx, reps = ingest_context(found, raw, periods["school_code"].unique().tolist())
-    report.files += reps
-
-    report.tables["schools"] = write_table(processed, "schools", [schools])
-    report.tables["school_periods"] = write_table(processed, "school_periods", [periods])
-    report.tables["school_context"] = write_table(processed, "school_context", [ctx])
     for proc in discover():
         ing = proc.ingester
         found = find_files(raw, ing.folder, ing.patterns)
         taken += found
+        group = f"procedure_{proc.code}"
+        code = [*ingest_code, _procedure_module(proc)]
+        key = _group_key(digests, group, found, raw, code, environment, registry_key)
+        hit = cache.get(group, key)
+        if hit is not None:
+            _reuse(hit, processed, digests, report)
+            report.reused.append(proc.code)
+            continue
         # every year's files are checked against the registry as it was that year
         result = ing.run(found, raw, periods)
         report.files += result.reports
+        rows = {}
         for name, schema in proc.schemas.items():
             # written (and released) before the next procedure runs
-            report.tables[name] = write_table(processed, name, result.tables.pop(name, []), schema)
+            rows[name] = write_table(processed, name, result.tables.pop(name, []), schema)
+        report.tables.update(rows)
+        cache.put(
+            group,
+            key,
+            result.reports,
+            {name: processed / f"{name}.parquet" for name in rows},
+            rows,
+        )
         del result
+    digests.save()
     report.files += unrecognised_files(raw, taken)
     write_rejected(report.files, processed)
     (processed / REPORT_FILE).write_text(

@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from python_calamine import CalamineWorkbook
 
@@ -338,6 +342,31 @@ def text_sheet(path: Path, data: bytes) -> Sheet:
 # --- one entry point ------------------------------------------------------------------------
 
 
+class SheetStore(Protocol):
+    """Sheets of files already read, by a key of their bytes and name: ``<content digest>.
+    <name digest>`` (the ingest's cache, ``soko.pipeline.ingest_cache``, is one)."""
+
+    def get(self, key: str) -> list[Sheet] | None: ...
+
+    def put(self, key: str, sheets: list[Sheet]) -> None: ...
+
+
+_stores: list[SheetStore] = []
+
+
+@contextmanager
+def reading_through(store: SheetStore) -> Iterator[None]:
+    """Within the block, :func:`read_sheets` answers a file it has read before (the same
+    bytes under the same name) from ``store``. Why: reading a workbook is most of what an
+    ingest costs, and when one file of a procedure changes the others are read again only
+    because the procedure's files are checked together."""
+    _stores.append(store)
+    try:
+        yield
+    finally:
+        _stores.remove(store)
+
+
 def read_sheets(path: Path) -> list[Sheet]:
     """Every sheet of a table file (a text file is one sheet), as text cells.
 
@@ -347,6 +376,21 @@ def read_sheets(path: Path) -> list[Sheet]:
     """
     path = Path(path)
     data = path.read_bytes()
+    if not _stores:
+        return _parse(path, data)
+    # the content's digest as soko.pipeline.fingerprint takes it, then the name's
+    content = hashlib.blake2b(data, digest_size=16).hexdigest()
+    key = f"{content}.{hashlib.blake2b(path.name.encode('utf-8'), digest_size=8).hexdigest()}"
+    store = _stores[-1]
+    known = store.get(key)
+    if known is not None:
+        return known
+    sheets = _parse(path, data)
+    store.put(key, sheets)
+    return sheets
+
+
+def _parse(path: Path, data: bytes) -> list[Sheet]:
     kind = sniff(data)
     ext = path.suffix.lower()
     if kind == "empty":
