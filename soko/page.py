@@ -25,6 +25,7 @@ from soko.config import RegionConfig, core_subjects, min_group, region, vpr_subj
 from soko.paths import processed_dir as default_processed
 from soko.plots import setup_style, work_label
 from soko.suppression import format_count, format_percent, format_pp, format_table, to_display
+from soko.timing import CHARTS, TABLES, timed
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def first_municipality_in(table: pd.DataFrame) -> str:
     return ordered[0]
 
 
+@timed(TABLES)
 def load(name: str, ctx: Context) -> pd.DataFrame:
     """A derived table with a readable `work` label («Русский язык, 4 кл.»)."""
     table = derive.load(name, ctx.processed)
@@ -169,6 +171,7 @@ def show_cross(comparison: pd.DataFrame, earlier: str, later: str, limit: int = 
     display(HTML(shown.to_html(index=False, escape=True, classes="soko-table", border=0)))
 
 
+@timed(CHARTS)
 def show_figure(fig: Figure) -> None:
     """Embed the chart as PNG whatever the backend (papermill, JupyterLab, a script)."""
     buf = io.BytesIO()

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from soko.config import min_group, thresholds
 from soko.labels import subject_labels
+from soko.timing import CHARTS, timed
 
 MARK_COLORS = {2: "#c0392b", 3: "#f0b27a", 4: "#7fb3d5", 5: "#1f618d"}
 JOURNAL_COLORS = {"lowered": "#c0392b", "confirmed": "#aab7b8", "raised": "#1f618d"}
@@ -42,6 +43,7 @@ def _pct_axis(ax: plt.Axes, axis: str = "x") -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
+@timed(CHARTS)
 def stacked_shares(
     table: pd.DataFrame,
     parts: Sequence[tuple[str, str, str]],
@@ -86,6 +88,7 @@ def stacked_shares(
     return fig
 
 
+@timed(CHARTS)
 def mark_distribution(
     marks: pd.DataFrame, *, label_column: str = "label", title: str = ""
 ) -> Figure:
@@ -101,6 +104,7 @@ def mark_distribution(
     )
 
 
+@timed(CHARTS)
 def dynamics(
     table: pd.DataFrame,
     value: str,
@@ -134,6 +138,7 @@ def dynamics(
     return fig
 
 
+@timed(CHARTS)
 def task_completion(
     unit: pd.DataFrame, region: pd.DataFrame | None = None, *, title: str = ""
 ) -> Figure:
@@ -168,6 +173,7 @@ def task_completion(
     return fig
 
 
+@timed(CHARTS)
 def journal_comparison(
     journal: pd.DataFrame, *, label_column: str = "label", title: str = ""
 ) -> Figure:
@@ -182,6 +188,7 @@ def journal_comparison(
     )
 
 
+@timed(CHARTS)
 def score_histogram(
     scores: pd.DataFrame, mark_thresholds: Sequence[int], max_score: int, *, title: str = ""
 ) -> Figure:
@@ -209,6 +216,7 @@ def score_histogram(
     return fig
 
 
+@timed(CHARTS)
 def compare_scatter(
     table: pd.DataFrame, x: str, y: str, *, xlabel: str, ylabel: str, title: str = ""
 ) -> Figure:
@@ -233,6 +241,7 @@ def compare_scatter(
     return fig
 
 
+@timed(CHARTS)
 def heatmap(
     table: pd.DataFrame, *, index: str, columns: str, value: str, title: str = ""
 ) -> Figure:

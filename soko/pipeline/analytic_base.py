@@ -22,6 +22,7 @@ import pandas as pd
 from soko.config import region
 from soko.paths import processed_dir
 from soko.registry import all_schemas, discover, unified_results
+from soko.timing import TABLES, timed
 
 if TYPE_CHECKING:
     import duckdb
@@ -204,6 +205,7 @@ def connect(processed: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+@timed(TABLES)
 def query(sql: str, processed: Path | str | None = None, params: Any = None) -> pd.DataFrame:
     """Run one SQL query on the base and return the result as a DataFrame."""
     with connect(processed) as con:
