@@ -94,6 +94,9 @@ STACK = (
     "soko.pipeline.kernels",
 )
 
+#: The server's program (a test replaces it to see the fallback).
+SERVER_CODE = "from soko.pipeline.kernels import server_main; server_main()"
+
 #: Environment read when a process starts or imports its stack: a page whose values differ
 #: from the server's would not get the same kernel from a fork, so it gets a cold one.
 STARTUP_ENV_PREFIXES = ("PYTHON", "MPL", "OMP_", "OPENBLAS_", "MKL_", "LC_", "LANG", "TZ")
@@ -294,7 +297,7 @@ def _start(kernel_env: Mapping[str, str], template: Path | None) -> _Server:
         [
             sys.executable,
             "-c",
-            "from soko.pipeline.kernels import server_main; server_main()",
+            SERVER_CODE,
             socket_path,
             *_modules_for(template),
         ],
