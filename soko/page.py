@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from matplotlib.figure import Figure
 from soko import derive
 from soko.config import RegionConfig, core_subjects, min_group, region, vpr_subjects
 from soko.paths import processed_dir as default_processed
-from soko.plots import setup_style, work_label
+from soko.plots import figure_png, setup_style, work_label
 from soko.suppression import format_count, format_percent, format_pp, format_table, to_display
 from soko.timing import CHARTS, TABLES, timed
 
@@ -173,11 +172,10 @@ def show_cross(comparison: pd.DataFrame, earlier: str, later: str, limit: int = 
 
 @timed(CHARTS)
 def show_figure(fig: Figure) -> None:
-    """Embed the chart as PNG whatever the backend (papermill, JupyterLab, a script)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    """Embed the chart as a compact PNG whatever the backend (papermill, JupyterLab, a script)."""
+    data = figure_png(fig)
     plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"))
+    display(Image(data=data, format="png"))
 
 
 def procedure_context(
