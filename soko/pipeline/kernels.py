@@ -101,8 +101,13 @@ SERVER_CODE = "from soko.pipeline.kernels import server_main; server_main()"
 #: from the server's would not get the same kernel from a fork, so it gets a cold one.
 STARTUP_ENV_PREFIXES = ("PYTHON", "MPL", "OMP_", "OPENBLAS_", "MKL_", "LC_", "LANG", "TZ")
 
-#: The kernel's own command line, as ipykernel's kernel spec has it.
-EXTENSION_ARGS = ["--IPKernelApp.extra_extensions=soko.pipeline.kernels"]
+#: What every build kernel (warm or cold) adds to ipykernel's command line: the time split,
+#: and no history database — parallel kernels would all write one sqlite file in ~/.ipython
+#: for cells nobody recalls.
+EXTENSION_ARGS = [
+    "--IPKernelApp.extra_extensions=soko.pipeline.kernels",
+    "--HistoryManager.enabled=False",
+]
 
 
 def cold_argv(connection_file: str = "{connection_file}") -> list[str]:
@@ -279,16 +284,19 @@ def _supported() -> str | None:
     return None
 
 
-def _modules_for(template: Path | None) -> list[str]:
+def _modules_for(template: object) -> list[str]:
+    """The stack and the soko modules imported by the template's folder (its siblings are
+    the pages the same process runs next)."""
     names = set(STACK)
-    if template is not None:
-        for path in sorted(Path(template).parent.glob("*.ipynb")):
+    if isinstance(template, (str, os.PathLike)):
+        folder = Path(template).parent
+        for path in sorted([*folder.glob("*.ipynb"), *folder.glob("*.py")]):
             with contextlib.suppress(Exception):
                 names |= notebook_imports(path)
     return sorted(names)
 
 
-def _start(kernel_env: Mapping[str, str], template: Path | None) -> _Server:
+def _start(kernel_env: Mapping[str, str], template: object) -> _Server:
     folder = tempfile.mkdtemp(prefix="soko-w-", dir="/tmp" if os.path.isdir("/tmp") else None)
     socket_path = os.path.join(folder, "s")
     env = {**os.environ, **kernel_env}
@@ -349,7 +357,7 @@ def _disable(reason: str) -> None:
     _disabled_reason = reason
 
 
-def kernel_argv(kernel_env: Mapping[str, str], template: Path | None = None) -> list[str]:
+def kernel_argv(kernel_env: Mapping[str, str], template: object = None) -> list[str]:
     """The kernel spec's argv for one page: a warm launcher when possible, else cold.
 
     ``kernel_env`` is what the page adds to this process's environment.
