@@ -119,6 +119,21 @@ def test_a_server_that_cannot_start_falls_back_to_cold_kernels(
     assert len(warnings) == 1, "said once, not per page"
 
 
+def test_a_kernel_outlives_the_servers_request_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The socket the kernel watches its launcher on came with the server's timeout for
+    reading a request; a page longer than that lost its kernel ("Kernel died")."""
+    kernels.shutdown()
+    code = "import soko.pipeline.kernels as k; k.REQUEST_TIMEOUT = 0.5; k.server_main()"
+    monkeypatch.setattr(kernels, "SERVER_CODE", code)
+    template = make_notebook(tmp_path / "t.ipynb", "import time; time.sleep(2)", "print('alive')")
+    execute_notebook(template, tmp_path / "o.ipynb", {})
+    assert stdout_of(tmp_path / "o.ipynb") == "alive\n"
+    assert nbformat.read(tmp_path / "o.ipynb", 4).metadata["soko"]["kernel"] == "warm"
+    kernels.shutdown()
+
+
 def test_a_launcher_without_its_server_becomes_a_cold_kernel(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -94,6 +94,10 @@ STACK = (
     "soko.pipeline.kernels",
 )
 
+#: Seconds the server waits for a connected launcher's request (a kernel, once started,
+#: lives as long as its page needs).
+REQUEST_TIMEOUT = 30.0
+
 #: The server's program (a test replaces it to see the fallback).
 SERVER_CODE = "from soko.pipeline.kernels import server_main; server_main()"
 
@@ -159,7 +163,7 @@ def server_main() -> None:
         if listener in ready:
             conn, _ = listener.accept()
             try:
-                conn.settimeout(30)
+                conn.settimeout(REQUEST_TIMEOUT)
                 request, fds = receive(conn, max_fds=3)
                 pid = os.fork()
             except Exception:
@@ -196,6 +200,7 @@ def _die_with_parent() -> None:
 
 
 def _watch_launcher(conn: socket.socket) -> None:
+    conn.settimeout(None)  # the server's timeout was for reading the request only
     try:
         while conn.recv(64):
             pass
