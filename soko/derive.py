@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from soko.declared_reads import check_read
+from soko.timing import TABLES, timed
 
 DERIVED = "derived"
 
@@ -50,6 +51,7 @@ def output_path(processed: Path, name: str) -> Path:
     return Path(processed) / DERIVED / f"{name}.parquet"
 
 
+@timed(TABLES)
 def load(name: str, processed: str | Path) -> pd.DataFrame:
     check_read(name)  # in the build, a page reads only the tables pages.yml declares for it
     path = output_path(Path(processed), name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,9 @@ from matplotlib.figure import Figure
 from soko import derive
 from soko.config import RegionConfig, core_subjects, min_group, region, vpr_subjects
 from soko.paths import processed_dir as default_processed
-from soko.plots import setup_style, work_label
+from soko.plots import figure_png, setup_style, work_label
 from soko.suppression import format_count, format_percent, format_pp, format_table, to_display
+from soko.timing import CHARTS, TABLES, timed
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ def first_municipality_in(table: pd.DataFrame) -> str:
     return ordered[0]
 
 
+@timed(TABLES)
 def load(name: str, ctx: Context) -> pd.DataFrame:
     """A derived table with a readable `work` label («Русский язык, 4 кл.»)."""
     table = derive.load(name, ctx.processed)
@@ -169,12 +170,12 @@ def show_cross(comparison: pd.DataFrame, earlier: str, later: str, limit: int = 
     display(HTML(shown.to_html(index=False, escape=True, classes="soko-table", border=0)))
 
 
+@timed(CHARTS)
 def show_figure(fig: Figure) -> None:
-    """Embed the chart as PNG whatever the backend (papermill, JupyterLab, a script)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    """Embed the chart as a compact PNG whatever the backend (papermill, JupyterLab, a script)."""
+    data = figure_png(fig)
     plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"))
+    display(Image(data=data, format="png"))
 
 
 def procedure_context(

@@ -6,26 +6,69 @@ Charts never show a group under the suppression minimum: callers pass tables thr
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from PIL import Image
 
 from soko.config import min_group, thresholds
 from soko.labels import subject_labels
+from soko.timing import CHARTS, timed
 
 MARK_COLORS = {2: "#c0392b", 3: "#f0b27a", 4: "#7fb3d5", 5: "#1f618d"}
 JOURNAL_COLORS = {"lowered": "#c0392b", "confirmed": "#aab7b8", "raised": "#1f618d"}
 JOURNAL_NAMES = {"lowered": "Понизили", "confirmed": "Подтвердили", "raised": "Повысили"}
 
 
+@cache
+def _style() -> dict[str, Any]:
+    """The rcParams of the compendium's look, worked out once per process by seaborn (and
+    the global settings left as they were: applying them is :func:`setup_style`'s job)."""
+    with matplotlib.rc_context():
+        sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")
+        plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 12})
+        return dict(plt.rcParams)
+
+
 def setup_style() -> None:
-    """One look for every page; DejaVu Sans ships with matplotlib and has Cyrillic."""
-    sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")
-    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 12})
+    """One look for every page; DejaVu Sans ships with matplotlib and has Cyrillic.
+
+    Seaborn's theme set-up runs once per process; a page (or a second call) only copies
+    the remembered settings in.
+    """
+    plt.rcParams.update(_style())
+
+
+#: Colours a chart's PNG keeps. Charts are flat colours with anti-aliased edges: a palette of
+#: 256 is indistinguishable on screen and makes the file 3–4 times smaller than full RGBA.
+PNG_COLORS = 256
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The chart as a compact PNG, the same bytes for the same figure.
+
+    The compendium is opened from network shares and mailed as single files with charts
+    embedded, so weight matters: the figure is drawn once (cropped to its content), reduced
+    to an adaptive palette without dithering (no noise, deterministic) and compressed hard.
+    matplotlib's own compression is skipped (level 1): the image is re-encoded anyway.
+    """
+    raw = io.BytesIO()
+    fig.savefig(raw, format="png", bbox_inches="tight", pil_kwargs={"compress_level": 1})
+    with Image.open(io.BytesIO(raw.getvalue())) as image:
+        rgb = image.convert("RGB")
+    palette = rgb.quantize(
+        colors=PNG_COLORS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
+    out = io.BytesIO()
+    palette.save(out, format="png", compress_level=9)
+    return out.getvalue()
 
 
 def drop_small(table: pd.DataFrame, n_column: str = "n") -> pd.DataFrame:
@@ -42,6 +85,7 @@ def _pct_axis(ax: plt.Axes, axis: str = "x") -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
+@timed(CHARTS)
 def stacked_shares(
     table: pd.DataFrame,
     parts: Sequence[tuple[str, str, str]],
@@ -86,6 +130,7 @@ def stacked_shares(
     return fig
 
 
+@timed(CHARTS)
 def mark_distribution(
     marks: pd.DataFrame, *, label_column: str = "label", title: str = ""
 ) -> Figure:
@@ -101,6 +146,7 @@ def mark_distribution(
     )
 
 
+@timed(CHARTS)
 def dynamics(
     table: pd.DataFrame,
     value: str,
@@ -134,6 +180,7 @@ def dynamics(
     return fig
 
 
+@timed(CHARTS)
 def task_completion(
     unit: pd.DataFrame, region: pd.DataFrame | None = None, *, title: str = ""
 ) -> Figure:
@@ -168,6 +215,7 @@ def task_completion(
     return fig
 
 
+@timed(CHARTS)
 def journal_comparison(
     journal: pd.DataFrame, *, label_column: str = "label", title: str = ""
 ) -> Figure:
@@ -182,6 +230,7 @@ def journal_comparison(
     )
 
 
+@timed(CHARTS)
 def score_histogram(
     scores: pd.DataFrame, mark_thresholds: Sequence[int], max_score: int, *, title: str = ""
 ) -> Figure:
@@ -209,6 +258,7 @@ def score_histogram(
     return fig
 
 
+@timed(CHARTS)
 def compare_scatter(
     table: pd.DataFrame, x: str, y: str, *, xlabel: str, ylabel: str, title: str = ""
 ) -> Figure:
@@ -233,6 +283,7 @@ def compare_scatter(
     return fig
 
 
+@timed(CHARTS)
 def heatmap(
     table: pd.DataFrame, *, index: str, columns: str, value: str, title: str = ""
 ) -> Figure:

@@ -17,6 +17,7 @@ from matplotlib.ticker import PercentFormatter
 
 from soko.config import min_group
 from soko.plots import MARK_COLORS, drop_small
+from soko.timing import CHARTS, timed
 
 SCHOOL_COLOR = "#148f77"  # not a mark colour: the school stands apart from «3»…«5»
 REGION_COLOR = "#7f8c8d"
@@ -47,6 +48,7 @@ def _too_small(title: str) -> Figure:
     return fig
 
 
+@timed(CHARTS)
 def score_histogram(scores: pd.DataFrame, *, title: str = "") -> Figure:
     """The school's participants per primary score (bars) against the region's distribution
     scaled to the school's number of participants (line), with the mark thresholds.
@@ -116,6 +118,7 @@ def score_histogram(scores: pd.DataFrame, *, title: str = "") -> Figure:
     return fig
 
 
+@timed(CHARTS)
 def task_levels(
     levels: pd.DataFrame, tasks: pd.DataFrame | None = None, *, title: str = ""
 ) -> Figure:
@@ -186,6 +189,7 @@ def _task_panel(ax: plt.Axes, tasks: pd.DataFrame) -> None:
     ax.legend(handles=handles, frameon=False, fontsize=8, loc="lower left")
 
 
+@timed(CHARTS)
 def municipality_shares(
     shares: pd.DataFrame, *, highlight: str | None = None, title: str = ""
 ) -> Figure:

@@ -26,6 +26,7 @@ from soko.paths import config_dir, processed_dir
 from soko.pipeline.fingerprint import digest_json
 from soko.pipeline.ingest_state import BASE_FILE, Digests, cache_dir
 from soko.registry import all_schemas, discover, unified_results
+from soko.timing import TABLES, timed
 
 if TYPE_CHECKING:
     import duckdb
@@ -253,6 +254,7 @@ def connect(processed: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+@timed(TABLES)
 def query(sql: str, processed: Path | str | None = None, params: Any = None) -> pd.DataFrame:
     """Run one SQL query on the base and return the result as a DataFrame."""
     with connect(processed) as con:

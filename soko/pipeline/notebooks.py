@@ -15,9 +15,12 @@ import numbers
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from soko.pipeline import kernels
 
 #: Environment added to the kernel's. The inline backend renders with Agg (no display needed)
 #: and is what turns figures into the PNG outputs the HTML pages embed; plain ``Agg`` would
@@ -40,17 +43,22 @@ def _ipc_dir() -> str:
     return tempfile.mkdtemp(prefix="soko-k-", dir=base)
 
 
-def kernel_manager_class(ipc_path: str, env: Mapping[str, str]) -> type:
-    """A kernel-manager class bound to one ipc path and environment.
+def kernel_manager_class(
+    ipc_path: str, env: Mapping[str, str], argv: list[str] | None = None
+) -> type:
+    """A kernel-manager class bound to one ipc path, environment and kernel command line.
 
     nbclient instantiates the class itself (passing an instance leaks kernels: nbclient does
     not shut down a manager it did not create), so the per-run settings live on the class.
+    ``argv`` is the kernel's command (a warm launcher or a cold kernel, see
+    :func:`soko.pipeline.kernels.kernel_argv`); by default a cold kernel.
     """
     from ipykernel.kernelspec import get_kernel_dict
     from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpec
 
-    spec = KernelSpec(**get_kernel_dict(), env=dict(env))  # argv[0] is sys.executable
+    kernel = {**get_kernel_dict(), "argv": list(argv or kernels.cold_argv())}
+    spec = KernelSpec(**kernel, env=dict(env))  # argv[0] is sys.executable
 
     class SokoKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
@@ -132,8 +140,11 @@ def execute_notebook(
     template = Path(template).resolve()
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    kernel_env = {**KERNEL_ENV, **(env or {})}
     ipc_dir = _ipc_dir()
+    timing_file = os.path.join(ipc_dir, "timing.json")
+    kernel_env = {**KERNEL_ENV, **(env or {}), kernels.TIMING_ENV: timing_file}
+    argv = kernels.kernel_argv(kernel_env, template)
+    started_at = time.time()
     try:
         papermill.execute_notebook(
             template,
@@ -145,9 +156,23 @@ def execute_notebook(
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
-            kernel_manager_class=kernel_manager_class(os.path.join(ipc_dir, "k"), kernel_env),
+            kernel_manager_class=kernel_manager_class(os.path.join(ipc_dir, "k"), kernel_env, argv),
             shutdown_kernel="immediate",
         )
     finally:
+        split = kernels.time_split(timing_file, started_at)
+        if split is not None and output.is_file():
+            _record_timing(output, split, warm=kernels.is_warm(argv))
         # Sockets left by a killed kernel must not fail the run.
         shutil.rmtree(ipc_dir, ignore_errors=True)
+
+
+def _record_timing(output: Path, split: Mapping[str, float], *, warm: bool) -> None:
+    """Put the page's time split into the executed notebook (never into the HTML page)."""
+    import nbformat
+
+    nb = nbformat.read(output, as_version=4)
+    meta = nb.metadata.setdefault("soko", {})
+    meta["timing"] = dict(split)
+    meta["kernel"] = "warm" if warm else "cold"
+    nbformat.write(nb, output)

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from soko.plots import drop_small
+from soko.timing import CHARTS, timed
 
 BANDS: tuple[str, ...] = ("above", "average", "below")
 BAND_COLORS: dict[str, str] = {"above": "#1f618d", "average": "#5d6d7e", "below": "#c0392b"}
@@ -134,6 +135,7 @@ def _scatter_by_band(
             )
 
 
+@timed(CHARTS)
 def caterpillar(
     df: pd.DataFrame,
     *,
@@ -166,6 +168,7 @@ def caterpillar(
     return fig
 
 
+@timed(CHARTS)
 def funnel(
     df: pd.DataFrame,
     *,
@@ -224,6 +227,7 @@ QUADRANTS: dict[tuple[bool, bool], str] = {
 }
 
 
+@timed(CHARTS)
 def bubble(
     df: pd.DataFrame,
     *,

@@ -11,10 +11,12 @@ from matplotlib.figure import Figure
 from soko.formats.rcoi_protocol.indicators import band_labels
 from soko.formats.rcoi_protocol.kinds import GiaKind
 from soko.plots import drop_small, stacked_shares
+from soko.timing import CHARTS, timed
 
 BAND_COLORS = ("#c0392b", "#f0b27a", "#d5dbdb", "#7fb3d5", "#1f618d")
 
 
+@timed(CHARTS)
 def band_distribution(
     kind: GiaKind, table: pd.DataFrame, *, label_column: str = "label", title: str = ""
 ) -> Figure:
@@ -34,6 +36,7 @@ def band_distribution(
     )
 
 
+@timed(CHARTS)
 def value_dynamics(
     table: pd.DataFrame,
     value: str,
@@ -65,6 +68,7 @@ def value_dynamics(
     return fig
 
 
+@timed(CHARTS)
 def unit_vs_region(
     unit: pd.DataFrame,
     region: pd.DataFrame,

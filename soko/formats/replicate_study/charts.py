@@ -13,11 +13,13 @@ from matplotlib.figure import Figure
 
 from soko.formats.replicate_study.settings import PisaSettings, pisa_settings
 from soko.plots import drop_small, stacked_shares
+from soko.timing import CHARTS, timed
 
 Z95 = 1.96
 LEVEL_COLORS = ("#922b21", "#e6b0aa", "#fad7a0", "#d4e6f1", "#7fb3d5", "#2e86c1", "#1b4f72")
 
 
+@timed(CHARTS)
 def level_bars(levels_year: pd.DataFrame, settings: PisaSettings | None = None) -> Figure:
     """Distribution over proficiency levels, one 100 % bar per domain."""
     settings = settings or pisa_settings()
@@ -55,6 +57,7 @@ def _ranges(ax: plt.Axes, labels: list[str], values: pd.Series, se: pd.Series, c
     ax.invert_yaxis()
 
 
+@timed(CHARTS)
 def group_ranges(
     estimates_year: pd.DataFrame, settings: PisaSettings | None = None, *, title: str = ""
 ) -> Figure:
@@ -84,6 +87,7 @@ def group_ranges(
     return fig
 
 
+@timed(CHARTS)
 def trend(estimates_all: pd.DataFrame, settings: PisaSettings | None = None) -> Figure:
     """Mean per study year and domain with 95 % CIs."""
     settings = settings or pisa_settings()
@@ -112,6 +116,7 @@ def trend(estimates_all: pd.DataFrame, settings: PisaSettings | None = None) -> 
     return fig
 
 
+@timed(CHARTS)
 def municipality_ranges(
     munis_year: pd.DataFrame, domain: str, settings: PisaSettings | None = None
 ) -> Figure:

@@ -14,10 +14,12 @@ from matplotlib.figure import Figure
 
 from soko.procedures.competences.settings import competences_settings
 from soko.suppression import format_signed
+from soko.timing import CHARTS, timed
 
 SCHOOL_COLOR, GROUP_COLOR, OWN_COLOR = "#1f618d", "#7f8c8d", "#c0392b"
 
 
+@timed(CHARTS)
 def deficits_heatmap(table: pd.DataFrame, *, index: str, title: str = "") -> Figure:
     """Rows ``index`` (subject or municipality) × domains: the share below the level, in %;
     masked (small) cells stay blank and say «<5» nowhere else but the table below."""
@@ -49,6 +51,7 @@ def deficits_heatmap(table: pd.DataFrame, *, index: str, title: str = "") -> Fig
     return fig
 
 
+@timed(CHARTS)
 def association_scatter(
     points: pd.DataFrame,
     coefficient: pd.Series | None,

@@ -9,10 +9,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from soko.procedures.lab.tables import PROCEDURE_NAMES
+from soko.timing import CHARTS, timed
 
 USED_COLOR, OTHER_COLOR = "#1f618d", "#b2babb"
 
 
+@timed(CHARTS)
 def underused_dynamics(kinds: pd.DataFrame, *, title: str = "") -> Figure:
     """One line per kind: the share (%) of schools with it that leave it unused or under-used,
     by year."""
@@ -31,6 +33,7 @@ def underused_dynamics(kinds: pd.DataFrame, *, title: str = "") -> Figure:
     return fig
 
 
+@timed(CHARTS)
 def association_chart(assoc: pd.DataFrame, *, title: str = "") -> Figure:
     """Per year: the difference of the practical-vs-other gap between using and non-using
     schools (dot) with its interval (bar); years without a comparison are said as such."""

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from soko.timing import CHARTS, timed
+
 EFFECT_COLOR, NAIVE_COLOR = "#1f618d", "#b2babb"
 
 
@@ -18,6 +20,7 @@ def effect_label(row: pd.Series) -> str:
     return textwrap.fill(f"{row['kind_name']} — {row['subject_name']}", 38)
 
 
+@timed(CHARTS)
 def effects_forest(effects: pd.DataFrame, *, title: str = "") -> Figure:
     """One line per kind × outcome: the effect (dot) and its interval (bar), the naive
     before/after change (hollow grey diamond); rows without an estimate are said as such."""

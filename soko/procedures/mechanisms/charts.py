@@ -16,8 +16,10 @@ from matplotlib.figure import Figure
 
 from soko.procedures.mechanisms.scoring import TOTAL
 from soko.procedures.mechanisms.settings import STAGES, MechanismsFile
+from soko.timing import CHARTS, timed
 
 
+@timed(CHARTS)
 def score_heatmap(grid: pd.DataFrame, settings: MechanismsFile, *, title: str = "") -> Figure:
     """Units × directions (and the total), the score in % of its maximum per cell."""
     order = [*settings.directions, TOTAL]
@@ -44,6 +46,7 @@ def score_heatmap(grid: pd.DataFrame, settings: MechanismsFile, *, title: str = 
     return fig
 
 
+@timed(CHARTS)
 def cycle_bars(completeness: pd.DataFrame, settings: MechanismsFile, *, title: str = "") -> Figure:
     """Per direction, stacked: municipalities with a full cycle, then those breaking at each
     stage (earlier stages darker)."""
@@ -69,6 +72,7 @@ def cycle_bars(completeness: pd.DataFrame, settings: MechanismsFile, *, title: s
     return fig
 
 
+@timed(CHARTS)
 def stage_bars(stages: pd.DataFrame, *, title: str = "") -> Figure:
     """Each stage of the cycle: the share of municipality × direction pairs with evidence."""
     labels = [
@@ -86,6 +90,7 @@ def stage_bars(stages: pd.DataFrame, *, title: str = "") -> Figure:
     return fig
 
 
+@timed(CHARTS)
 def unit_bars(table: pd.DataFrame, settings: MechanismsFile, *, title: str = "") -> Figure:
     """A municipality's score per direction against the region's."""
     names = {TOTAL: "Итого", **{c: f"{c} {d.short}" for c, d in settings.directions.items()}}
@@ -106,6 +111,7 @@ def unit_bars(table: pd.DataFrame, settings: MechanismsFile, *, title: str = "")
     return fig
 
 
+@timed(CHARTS)
 def stage_grid(grid: pd.DataFrame, settings: MechanismsFile, *, title: str = "") -> Figure:
     """Stage × direction for one municipality: confirmed (blue) or not (red)."""
     wide = grid.pivot_table(

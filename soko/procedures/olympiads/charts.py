@@ -8,9 +8,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from soko.timing import CHARTS, timed
+
 WEAK_COLOR, OTHER_COLOR = "#c0392b", "#1f618d"
 
 
+@timed(CHARTS)
 def dynamics_chart(rows: pd.DataFrame, *, title: str = "", min_n: int = 5) -> Figure:
     """Participants per 100 students (all grade bands) by year, a line per stage; a year
     whose students are fewer than ``min_n`` is left out (its rate is suppressed)."""
@@ -33,6 +36,7 @@ def dynamics_chart(rows: pd.DataFrame, *, title: str = "", min_n: int = 5) -> Fi
     return fig
 
 
+@timed(CHARTS)
 def subjects_chart(rows: pd.DataFrame, min_n: int = 5, *, title: str = "") -> Figure:
     """Per subject with at least ``min_n`` participants: the share of winners and
     prize-winners (dot) with its interval (bar); the dashed line is the share over all

@@ -7,9 +7,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from soko.timing import CHARTS, timed
+
 MAIN, OTHER, NEED = "#1f618d", "#b2babb", "#c0392b"
 
 
+@timed(CHARTS)
 def quarter_trend(
     rows: pd.DataFrame, region: pd.DataFrame | None = None, *, title: str = ""
 ) -> Figure:
@@ -28,6 +31,7 @@ def quarter_trend(
     return fig
 
 
+@timed(CHARTS)
 def subject_bars(rows: pd.DataFrame, *, title: str = "") -> Figure:
     """The vacancy rate of each subject (all levels), highest on top."""
     data = rows.reset_index(drop=True)
@@ -42,6 +46,7 @@ def subject_bars(rows: pd.DataFrame, *, title: str = "") -> Figure:
     return fig
 
 
+@timed(CHARTS)
 def projection_bars(rows: pd.DataFrame) -> Figure:
     """The need at each horizon: vacant now + expected departures, stacked."""
     fig, ax = plt.subplots(figsize=(6, 3.4))

@@ -16,10 +16,12 @@ from matplotlib.figure import Figure
 
 from soko.plots import drop_small
 from soko.procedures.survey.settings import SurveySettings, survey_settings
+from soko.timing import CHARTS, timed
 
 ANSWER_COLORS = ("#c0392b", "#f0b27a", "#d5d8dc", "#7fb3d5", "#1f618d")
 
 
+@timed(CHARTS)
 def likert_bars(
     items: pd.DataFrame, settings: SurveySettings | None = None, *, title: str = ""
 ) -> Figure:
@@ -63,6 +65,7 @@ def likert_bars(
     return fig
 
 
+@timed(CHARTS)
 def index_trend(
     indices: pd.DataFrame, unit: tuple[str, str], region_code: str, *, title: str = ""
 ) -> Figure:
@@ -121,6 +124,7 @@ def index_trend(
     return fig
 
 
+@timed(CHARTS)
 def index_by_unit(rows: pd.DataFrame, region_value: float | None, *, title: str = "") -> Figure:
     """One bar per unit (``unit_name``, ``mean_index``), the region's value as a line."""
     data = drop_small(rows).sort_values("mean_index", ascending=False)
