@@ -22,6 +22,7 @@ from soko.pipeline.analytic_base import BASE_FILE
 from soko.pipeline.derived import derive_table
 from soko.pipeline.graph import Graph, GraphResult, Task, TaskResult, failure_causes, run_graph
 from soko.pipeline.notebooks import execute_notebook
+from soko.pipeline.templates import pair_of
 from soko.registry import derived_tables, discover
 from soko.report.html import render_page
 from soko.report.site import PageEntry, write_root_index, write_year_index
@@ -164,7 +165,9 @@ def plan(
                 action=execute_notebook,
                 args=(template, executed, run.parameters(processed)),
                 kwargs={"cwd": notebooks_dir(), "env": kernel_env(run.spec.id, run.spec.reads)},
-                inputs=(template, *read_paths(processed, run.spec.reads)),
+                # both files of the template's jupytext pair: the .py is what runs, the .ipynb
+                # is checked against it
+                inputs=(*pair_of(template), *read_paths(processed, run.spec.reads)),
                 outputs=(executed,),
             )
         )

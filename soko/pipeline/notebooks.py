@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from soko.pipeline.templates import papermill_input
+
 #: Environment added to the kernel's. The inline backend renders with Agg (no display needed)
 #: and is what turns figures into the PNG outputs the HTML pages embed; plain ``Agg`` would
 #: silently drop every figure. Setting it explicitly also overrides a GUI or ``Agg`` backend
@@ -123,7 +125,8 @@ def execute_notebook(
 
     A failing cell raises ``papermill.PapermillExecutionError`` whose message has the cell's
     error and traceback; the executed notebook, with the error in it, is still written to
-    ``output``.
+    ``output``. A template paired with a jupytext script runs the script's cells; a pair that
+    disagrees raises ``TemplateOutOfSync`` before any kernel starts.
     """
     import papermill
 
@@ -136,7 +139,7 @@ def execute_notebook(
     ipc_dir = _ipc_dir()
     try:
         papermill.execute_notebook(
-            template,
+            papermill_input(template),  # reads the reviewed .py of the pair, checked
             output,
             parameters=plain_parameters(parameters),
             kernel_name="python3",
