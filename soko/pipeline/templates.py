@@ -42,17 +42,20 @@ def pair_of(template: Path) -> tuple[Path, Path]:
     return template.with_suffix(".ipynb"), template.with_suffix(PAIR_SUFFIX)
 
 
-def is_paired_folder(folder: Path) -> bool:
-    """Whether jupytext's configuration for ``folder`` pairs notebooks with percent scripts."""
+def is_paired(notebook: Path) -> bool:
+    """Whether jupytext's configuration pairs ``notebook`` with a percent script (what
+    JupyterLab's jupytext does when it saves the notebook)."""
     from jupytext.config import JupytextConfigurationError, load_jupytext_config
 
+    notebook = Path(notebook).resolve()
     try:
-        config = load_jupytext_config(str(Path(folder).resolve()))
+        config = load_jupytext_config(str(notebook))
     except JupytextConfigurationError as exc:
         raise TemplateOutOfSync(
-            f"настройка jupytext для папки {shown(Path(folder))} не читается: {exc}"
+            f"настройка jupytext для {shown(notebook)} не читается: {exc}"
         ) from exc
-    return config is not None and PAIR_FORMAT in str(config.default_formats or "")
+    formats = config.default_formats(str(notebook)) if config is not None else None
+    return PAIR_FORMAT in str(formats or "")
 
 
 def _sync_hint(ipynb: Path) -> str:
@@ -108,7 +111,7 @@ def read_template(template: Path) -> Any:
 
     ipynb, script = pair_of(Path(template).resolve())
     if not script.is_file():
-        if ipynb.is_file() and not is_paired_folder(ipynb.parent):
+        if ipynb.is_file() and not is_paired(ipynb):
             return nbformat.read(ipynb, as_version=4)
         missing, present = script, ipynb
     elif not ipynb.is_file():
