@@ -17,7 +17,7 @@ export UV_COMPILE_BYTECODE := 1
 export GX_ANALYTICS_ENABLED := false
 export MPLBACKEND := Agg
 
-.PHONY: setup compendium demo ingest build test lint format lab bench clean distclean
+.PHONY: setup compendium demo ingest build test references lint format lab bench clean distclean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -49,12 +49,18 @@ ingest: setup
 build: setup
 	$(SOKO) build --jobs $(JOBS)
 
-## test: lint, the import-layer contract (.importlinter), unit, contract and notebook tests
+## test: lint, the import-layer contract (.importlinter), unit, contract and notebook tests,
+## the templates' reference notebooks (pytest --nbval, tests/reference/)
 test: setup
 	$(BIN)/ruff check soko tests benchmarks pipelines
 	$(BIN)/ruff format --check soko tests benchmarks pipelines
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+## references: re-execute every template against the small demo into tests/reference/ (nbval's
+## reference notebooks); review the change as `git diff tests/reference` and commit it
+references: setup
+	$(BIN)/python -m tests.make_references --jobs $(JOBS)
 
 lint: setup
 	$(BIN)/ruff check soko tests benchmarks pipelines

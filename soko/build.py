@@ -25,6 +25,7 @@ from soko.pipeline.derived import PERIODS, derive_table
 from soko.pipeline.graph import Graph, GraphResult, Task, TaskResult, failure_causes, run_graph
 from soko.pipeline.notebooks import execute_notebook
 from soko.pipeline.progress import BuildProgress
+from soko.pipeline.templates import pair_of
 from soko.registry import derived_tables, discover
 from soko.report.html import TEMPLATES_DIR, render_page
 from soko.report.site import PageEntry, write_root_index, write_year_index
@@ -254,7 +255,9 @@ def plan(
                 action=execute_notebook,
                 args=nb_args,
                 kwargs=nb_kwargs,
-                inputs=(template, *read_paths(processed, run.spec.reads)),
+                # both files of the template's jupytext pair: the .py is what runs, the .ipynb
+                # is checked against it
+                inputs=(*pair_of(template), *read_paths(processed, run.spec.reads)),
                 outputs=(executed,),
                 fingerprint=prints.notebook(
                     template, nb_args, nb_kwargs, run.spec.parameters.get("procedure")

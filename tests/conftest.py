@@ -21,15 +21,33 @@ class SmallRegion:
     report: IngestReport
 
 
-@pytest.fixture(scope="session")
-def small_region(tmp_path_factory: pytest.TempPathFactory) -> SmallRegion:
-    root = tmp_path_factory.mktemp("small_region")
+def make_small_region(root: Path) -> SmallRegion:
+    """The small demo region in ``root``: generated, ingested, derived (also what
+    `make references` executes the templates against, so the same seed and size)."""
     raw, processed, truth = root / "raw", root / "processed", root / "truth"
     generate_demo(out=raw, seed=20260415, size="small", truth_out=truth)
     report = ingest(raw, processed)
     for spec in derived_tables():
         derive_table(spec.name, processed)
     return SmallRegion(raw=raw, processed=processed, truth=truth, report=report)
+
+
+_SMALL_REGION = pytest.StashKey[SmallRegion]()
+
+
+def session_small_region(config: pytest.Config) -> SmallRegion:
+    """The session's small region, made on first use. nbval's reference-notebook items take
+    no fixtures (tests/reference/conftest.py asks here), so the fixture and they share it."""
+    if _SMALL_REGION not in config.stash:
+        # the session's tmp_path_factory (set by pytest's tmp_path plugin at configure time)
+        factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
+        config.stash[_SMALL_REGION] = make_small_region(factory.mktemp("small_region"))
+    return config.stash[_SMALL_REGION]
+
+
+@pytest.fixture(scope="session")
+def small_region(pytestconfig: pytest.Config) -> SmallRegion:
+    return session_small_region(pytestconfig)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
 """The whole build on the small demo: every template runs, pages are offline and private.
 
-This is the notebook test: every template in pipelines/pages.yml runs through the same
-papermill path as production, and a cell that raises fails the test.
+Every template in pipelines/pages.yml runs through the same papermill path as production, and
+a cell that raises fails the test. What an analyst's «Run all» with default parameters shows
+is checked cell by cell against tests/reference/ by nbval (tests/reference/conftest.py).
 """
 
 from __future__ import annotations
 
 import base64
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +17,6 @@ import pytest
 
 from soko.build import build, plan
 from soko.pages import load_pages
-from soko.pipeline.notebooks import execute_notebook
 from soko.report.html import external_resources
 from tests.conftest import SmallRegion
 
@@ -76,26 +77,23 @@ def test_no_student_records_reach_the_pages(small_region: SmallRegion, built: Pa
         assert not (numbers & codes), page.name
 
 
-@pytest.mark.parametrize("template", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
-def test_templates_run_by_hand_with_default_parameters(
-    small_region: SmallRegion, tmp_path: Path, template: str
-) -> None:
-    """What an analyst does in JupyterLab: no parameters injected, «Run all»."""
-    out = tmp_path / template
-    execute_notebook(
-        NOTEBOOKS / template, out, {}, env={"SOKO_PROCESSED": str(small_region.processed)}
-    )
-    executed = out.read_text(encoding="utf-8")
-    assert '"output_type": "error"' not in executed
-    assert "image/png" in executed
-
-
 def test_a_failing_page_does_not_stop_the_others(small_region: SmallRegion, tmp_path: Path) -> None:
+    """A missing template and a template whose jupytext pair disagrees each fail their page
+    (the latter before a kernel starts, saying how to fix it); the other pages build."""
     pages = tmp_path / "pages.yml"
     _, specs = load_pages()
+    unsynced = tmp_path / "unsynced" / "vpr_region.ipynb"
+    unsynced.parent.mkdir()
+    shutil.copy(NOTEBOOKS / "vpr_region.ipynb", unsynced)
+    script = (NOTEBOOKS / "vpr_region.py").read_text(encoding="utf-8")
+    unsynced.with_suffix(".py").write_text(
+        script.replace("## Муниципалитеты", "## Районы"), "utf-8"
+    )
     pages.write_text(
         "title: Тест\npages:\n"
         "  - {id: broken, template: does_not_exist.ipynb, title: Сломанная, section: Регион,"
+        " scope: region, reads: []}\n"
+        f"  - {{id: unsynced, template: {unsynced}, title: Несверенная, section: Регион,"
         " scope: region, reads: []}\n"
         "  - {id: vpr_region, template: vpr_region.ipynb, title: Регион, section: Регион,"
         " scope: region, reads: [vpr_marks, vpr_tasks, vpr_journal, vpr_scores]}\n",
@@ -108,6 +106,11 @@ def test_a_failing_page_does_not_stop_the_others(small_region: SmallRegion, tmp_
     result = run_graph(bp.graph, jobs=1)
     assert result.status("notebook:broken") == "failed"
     assert result.status("render:broken") == "skipped"
+    assert result.status("notebook:unsynced") == "failed"
+    first_line = result.tasks["notebook:unsynced"].error.splitlines()[0]
+    assert f"jupytext --sync {unsynced}" in first_line and "«## Районы»" in first_line
+    executed = small_region.processed / "notebooks" / "2026" / "unsynced.ipynb"
+    assert not executed.exists()  # refused before a kernel ran
     assert result.status("render:vpr_region") == "ok"
     index = write_indexes(bp, result, tmp_path / "reports").read_text(encoding="utf-8")
     assert "не построено" in index and 'href="vpr_region.html"' in index

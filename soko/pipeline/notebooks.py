@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from soko.pipeline import kernels
+from soko.pipeline.templates import papermill_input
 
 #: Environment added to the kernel's. The inline backend renders with Agg (no display needed)
 #: and is what turns figures into the PNG outputs the HTML pages embed; plain ``Agg`` would
@@ -131,7 +132,8 @@ def execute_notebook(
 
     A failing cell raises ``papermill.PapermillExecutionError`` whose message has the cell's
     error and traceback; the executed notebook, with the error in it, is still written to
-    ``output``.
+    ``output``. A template paired with a jupytext script runs the script's cells; a pair that
+    disagrees raises ``TemplateOutOfSync`` before any kernel starts.
     """
     import papermill
 
@@ -147,7 +149,7 @@ def execute_notebook(
     started_at = time.time()
     try:
         papermill.execute_notebook(
-            template,
+            papermill_input(template),  # reads the reviewed .py of the pair, checked
             output,
             parameters=plain_parameters(parameters),
             kernel_name="python3",
