@@ -19,6 +19,7 @@ import platform
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -260,12 +261,29 @@ def runtime_versions(root: Path | None = None) -> dict[str, str]:
             for r in (metadata.requires("soko") or [])
             if "extra ==" not in r and (m := _NAME.match(r))
         )
-    installed = {_normal(d.metadata["Name"] or ""): d.version for d in metadata.distributions()}
+    installed = _dist_info_versions()
     found = {"python": python_version()}
     for name in names:
-        if name in installed:
-            found[name] = installed[name]
+        version = installed.get(name) or _installed(name)
+        if version is not None:
+            found[name] = version
     return dict(sorted(found.items()))
+
+
+def _dist_info_versions() -> dict[str, str]:
+    """Installed name -> version from the ``<name>-<version>.dist-info`` folder names on
+    ``sys.path`` (the wheel spec's layout): reading 150 METADATA files costs ~0.15 s of
+    every build; a name not found this way is asked of importlib.metadata."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        if not folder.is_dir():
+            continue
+        for info in folder.glob("*.dist-info"):
+            name, sep, version = info.name[: -len(".dist-info")].partition("-")
+            if sep and version:
+                found.setdefault(_normal(name), version)
+    return found
 
 
 # --- everything together -------------------------------------------------------------------

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from soko.file_report import find_files
 from soko.pipeline.fingerprint import DigestCache, digest_file, lock_digest
 from soko.provenance import Provenance
 
@@ -31,8 +32,6 @@ MANIFEST_NAME = "manifest.json"
 #: Bump when the manifest's layout changes, so a reader of old manifests can tell.
 MANIFEST_FORMAT = 1
 DIGEST_ALGORITHM = "blake2b-128"
-#: Files under the raw folder that are not inputs.
-_NOT_INPUTS = frozenset({".gitkeep", ".DS_Store", "Thumbs.db"})
 
 
 def short_digest(path: str | os.PathLike[str]) -> str:
@@ -83,16 +82,8 @@ class ManifestPage:
 
 
 def raw_files(raw: Path) -> list[Path]:
-    """Every input file under ``raw`` (hidden files and placeholders are not inputs)."""
-    if not raw.is_dir():
-        return []
-    return sorted(
-        p
-        for p in raw.rglob("*")
-        if p.is_file()
-        and p.name not in _NOT_INPUTS
-        and not any(part.startswith(".") for part in p.relative_to(raw).parts)
-    )
+    """Every input file under ``raw``, as ingest sees them (lock and hidden files are not)."""
+    return find_files(raw, "", ("*",))
 
 
 def _rel(path: Path, base: Path) -> str:
