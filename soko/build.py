@@ -17,17 +17,33 @@ from soko import derive
 from soko.config import region
 from soko.declared_reads import ANALYTIC_BASE, kernel_env
 from soko.pages import PageRun, expand, load_pages, pages_file
-from soko.paths import config_dir, notebooks_dir, processed_dir, project_root, reports_dir
+from soko.paths import (
+    config_dir,
+    notebooks_dir,
+    processed_dir,
+    project_root,
+    raw_dir,
+    reports_dir,
+)
 from soko.pipeline import fingerprint
 from soko.pipeline.analytic_base import BASE_FILE
 from soko.pipeline.cache import TaskCache, task_fingerprint
 from soko.pipeline.derived import PERIODS, derive_table
+from soko.pipeline.fingerprint import DigestCache
 from soko.pipeline.graph import Graph, GraphResult, Task, TaskResult, failure_causes, run_graph
 from soko.pipeline.notebooks import execute_notebook
 from soko.pipeline.progress import BuildProgress
 from soko.pipeline.templates import pair_of
+from soko.provenance import BuildDateError, Provenance, current
 from soko.registry import derived_tables, discover
-from soko.report.html import TEMPLATES_DIR, render_page
+from soko.report.html import TEMPLATES_DIR, render_page, write_text_atomic
+from soko.report.manifest import (
+    MANIFEST_NAME,
+    ManifestPage,
+    footer_facts,
+    manifest,
+    manifest_text,
+)
 from soko.report.site import PageEntry, write_root_index, write_year_index
 
 INTERNAL_BANNER = (
@@ -43,6 +59,8 @@ class BuildPlan:
     runs: list[PageRun]
     html: dict[str, Path]  # run name -> page
     title: str
+    provenance: Provenance
+    processed: Path
 
 
 def main_tables() -> dict[str, str]:
@@ -201,14 +219,24 @@ class Fingerprints:
         return self.task(render_page, args, kwargs, {RENDER_CODE})
 
 
+def page_reads(processed: Path, reads: tuple[str, ...]) -> dict[str, Path]:
+    """A page's declared reads by name, with their files (what its footer lists)."""
+    return dict(zip(reads, read_paths(processed, reads), strict=True))
+
+
 def plan(
     year: int,
     processed: Path,
     reports: Path,
     only: str | None = None,
     pages: Path | None = None,
+    provenance: Provenance | None = None,
 ) -> BuildPlan:
+    """The build's task graph. ``provenance`` (the build's date, commit and versions, learnt
+    once: :func:`soko.provenance.current` when not given) goes into every page's footer."""
     title, specs = load_pages(pages or pages_file())
+    provenance = provenance or current()
+    facts = footer_facts(provenance)
     graph = Graph()
     prints = Fingerprints()
     # read_input maps canonical rows to today's boundaries through this table: an input too
@@ -249,6 +277,7 @@ def plan(
         page = html[run.name]
         nb_args = (template, executed, run.parameters(processed))
         nb_kwargs = {"cwd": notebooks_dir(), "env": kernel_env(run.spec.id, run.spec.reads)}
+        reads = page_reads(processed, run.spec.reads)
         graph.add(
             Task(
                 name=f"notebook:{run.name}",
@@ -268,6 +297,8 @@ def plan(
             "title": run.title,
             "breadcrumbs": [(title, "../index.html"), (f"{year} год", "index.html")],
             "banner": INTERNAL_BANNER,
+            "provenance": facts,
+            "reads": {name: str(path) for name, path in reads.items()},
         }
         graph.add(
             Task(
@@ -275,13 +306,23 @@ def plan(
                 action=render_page,
                 args=(executed, page),
                 kwargs=render_kwargs,
-                inputs=(executed,),
+                # the footer names the build and each read table's hash: the tables are
+                # inputs too, so a changed table re-renders the page (its footer changes)
+                inputs=(executed, *reads.values()),
                 outputs=(page,),
                 fingerprint=prints.render((executed, page), render_kwargs),
             )
         )
     graph.validate()
-    return BuildPlan(year=year, graph=graph, runs=runs, html=html, title=title)
+    return BuildPlan(
+        year=year,
+        graph=graph,
+        runs=runs,
+        html=html,
+        title=title,
+        provenance=provenance,
+        processed=Path(processed),
+    )
 
 
 #: Longest error line quoted in the index for a page that was not built.
@@ -315,8 +356,55 @@ def not_built_reason(graph: Graph, result: GraphResult, task: str) -> str | None
     return "; ".join(shown)
 
 
-def write_indexes(bp: BuildPlan, result: GraphResult, reports: Path) -> Path:
+#: Page parameters that name a folder of this machine, not what the page shows.
+_LOCAL_PARAMETERS = frozenset({"processed_dir"})
+
+
+def manifest_pages(bp: BuildPlan, built: dict[str, bool]) -> list[ManifestPage]:
+    """Every page of the year for the manifest: template, parameters (without local
+    folders), declared reads, the HTML file, and whether it was built."""
+    return [
+        ManifestPage(
+            name=run.name,
+            template=run.spec.template,
+            template_file=notebooks_dir() / run.spec.template,
+            parameters={
+                k: v for k, v in run.parameters(bp.processed).items() if k not in _LOCAL_PARAMETERS
+            },
+            inputs=page_reads(bp.processed, run.spec.reads),
+            output=bp.html[run.name],
+            status="built" if built[run.name] else "not_built",
+        )
+        for run in bp.runs
+    ]
+
+
+def write_manifest(bp: BuildPlan, built: dict[str, bool], reports: Path, raw: Path) -> Path:
+    """``reports/<year>/manifest.json``: what every page was built from (see
+    :mod:`soko.report.manifest`). File digests are remembered between builds by size, mtime
+    and inode (``cache/manifest``), so an unchanged raw folder is not read again."""
+    digests = DigestCache(bp.processed / "cache" / "manifest" / "digests.json")
+    data = manifest(
+        bp.provenance,
+        year=bp.year,
+        root=project_root(),
+        raw=Path(raw),
+        processed=bp.processed,
+        pages=manifest_pages(bp, built),
+        digests=digests,
+    )
+    digests.save()
+    out = reports / str(bp.year) / MANIFEST_NAME
+    write_text_atomic(out, manifest_text(data))
+    return out
+
+
+def write_indexes(
+    bp: BuildPlan, result: GraphResult, reports: Path, raw: Path | None = None
+) -> Path:
+    """The year's index, the list of years and the year's manifest.json."""
     entries = []
+    built: dict[str, bool] = {}
     for run in bp.runs:
         task = f"render:{run.name}"
         reason = None
@@ -326,6 +414,7 @@ def write_indexes(bp: BuildPlan, result: GraphResult, reports: Path) -> Path:
                 reason = not_built_reason(bp.graph, result, task)
         else:
             status = "ok" if bp.html[run.name].is_file() else "missing"
+        built[run.name] = status == "ok" and bp.html[run.name].is_file()
         entries.append(
             PageEntry(
                 section=run.spec.section,
@@ -336,9 +425,13 @@ def write_indexes(bp: BuildPlan, result: GraphResult, reports: Path) -> Path:
             )
         )
     year_dir = reports / str(bp.year)
-    write_year_index(year_dir, bp.year, entries, title=bp.title, banner=INTERNAL_BANNER)
+    facts = footer_facts(bp.provenance)
+    write_year_index(
+        year_dir, bp.year, entries, title=bp.title, banner=INTERNAL_BANNER, provenance=facts
+    )
     years = sorted(int(p.name) for p in reports.iterdir() if p.is_dir() and p.name.isdigit())
-    write_root_index(reports, years, title=bp.title, banner=INTERNAL_BANNER)
+    write_root_index(reports, years, title=bp.title, banner=INTERNAL_BANNER, provenance=facts)
+    write_manifest(bp, built, reports, raw if raw is not None else raw_dir())
     return year_dir / "index.html"
 
 
@@ -351,16 +444,23 @@ def build(
     *,
     force: bool = False,
     pages: Path | None = None,
+    raw: Path | None = None,
 ) -> int:
     """Build one year's compendium; return the exit code (0 only if every task succeeded).
 
     Tasks whose code, parameters and input files are unchanged since their last successful
     run are reused from the cache in ``<processed>/cache`` (``force``: run everything, still
     recording). ``pages``: another page declaration than ``pipelines/pages.yml``.
+    ``raw`` is the folder of raw files the manifest digests (``data/raw`` by default).
     """
     project_root()
     processed = Path(processed or processed_dir())
     reports = Path(reports or reports_dir())
+    try:
+        provenance = current()
+    except BuildDateError as err:
+        print(f"Сборка не начата: {err}.", file=sys.stderr)
+        return 2
     years = available_years(processed)
     if not years:
         print(
@@ -373,17 +473,18 @@ def build(
     if year not in years:
         print(f"Нет данных за {year} год; есть: {', '.join(map(str, years))}.", file=sys.stderr)
         return 2
-    bp = plan(year, processed, reports, only=only, pages=pages)
+    bp = plan(year, processed, reports, only=only, pages=pages, provenance=provenance)
     print(
         f"Сборник за {year} год: задач {len(bp.graph)}, страниц {len(bp.runs)}, процессов {jobs}."
         + (" Кэш не используется (--force)." if force else "")
     )
+    print(f"Дата сборки: {provenance.date.ru()} ({provenance.date.source_ru()}).")
     cache = TaskCache.for_processed(processed)
     with BuildProgress(cache.estimates(bp.graph, force), jobs) as progress:
         result = run_graph(bp.graph, jobs=jobs, on_result=progress, cache=cache, force=force)
     cache.save()
     progress.finish(result)
-    index = write_indexes(bp, result, reports)
+    index = write_indexes(bp, result, reports, raw)
     print(result.summary_ru())
     print(f"Сборник: {index.resolve()}")
     return 0 if result.ok else 1

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from soko.paths import config_dir, processed_dir
+from soko.provenance import BuildDateError
 from soko.registry import check_configuration, config_schemas
 from soko.settings import ConfigError, ConfigProblem, present_files
 
@@ -100,6 +101,9 @@ def guarded(command: str, run: Callable[[], int], processed: Path | None = None)
     except ConfigError as err:
         print_problems(err.problems)
         say(CONFIG_HINT)
+        return EXIT_CONFIG
+    except BuildDateError as err:  # SOURCE_DATE_EPOCH set but not a number: the user's to fix
+        say(f"Не задана дата сборки: {err}.")
         return EXIT_CONFIG
     except KeyboardInterrupt:
         say("Прервано.")

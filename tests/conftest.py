@@ -1,4 +1,5 @@
-"""Shared fixtures: one small demo region, generated, ingested and derived once per session."""
+"""Shared fixtures: one small demo region, generated, ingested and derived once per session,
+and its compendium, built once per session (`small_build`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from soko.build import build
 from soko.pipeline.demo import generate_demo
 from soko.pipeline.derived import derive_table
 from soko.pipeline.ingest import IngestReport, ingest
@@ -48,6 +50,19 @@ def session_small_region(config: pytest.Config) -> SmallRegion:
 @pytest.fixture(scope="session")
 def small_region(pytestconfig: pytest.Config) -> SmallRegion:
     return session_small_region(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def small_build(small_region: SmallRegion, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reports folder of one `soko build --jobs 2` of the small region (every page of
+    pipelines/pages.yml, the indexes, manifest.json). Built once per session: a build is the
+    most expensive thing the suite does, and the build, determinism and cluster tests all
+    look at this one. Its executed notebooks and derived tables are in
+    ``small_region.processed``."""
+    reports = tmp_path_factory.mktemp("reports")
+    code = build(jobs=2, processed=small_region.processed, reports=reports, raw=small_region.raw)
+    assert code == 0
+    return reports
 
 
 @dataclass(frozen=True)

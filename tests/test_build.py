@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from soko.build import build, plan
+from soko.build import plan
 from soko.pages import load_pages
 from soko.report.html import external_resources
 from tests.conftest import SmallRegion
@@ -25,11 +25,9 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 @pytest.fixture(scope="module")
-def built(small_region: SmallRegion, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    reports = tmp_path_factory.mktemp("reports")
-    code = build(jobs=2, processed=small_region.processed, reports=reports)
-    assert code == 0
-    return reports
+def built(small_build: Path) -> Path:
+    """The session's build of the small region (tests/conftest.py)."""
+    return small_build
 
 
 def test_every_declared_page_is_built_and_linked(small_region: SmallRegion, built: Path) -> None:

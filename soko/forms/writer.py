@@ -2,7 +2,11 @@
 
 xlsxwriter (already used for the demo's workbooks) writes data validation, input messages,
 cell protection and frozen panes, and, given a fixed creation date, the same bytes for the
-same inputs. Every input cell carries the validation of its column's rule (lists for
+same inputs. The date is the caller's: `soko forms` passes the build's date
+(:func:`soko.provenance.build_date`), the demo a fixed one (its filled copies are inputs,
+which must not change with the code's commit); it goes into the document properties
+(created and modified) and into every zip entry's timestamp, which xlsxwriter itself pins to
+1980-01-01. Every input cell carries the validation of its column's rule (lists for
 «да/нет» and choices, whole or decimal ranges, text length); locked cells (prefilled) are
 grey and the sheets are protected *without* a password, so a user who must can still
 unprotect them (Рецензирование → Снять защиту листа).
@@ -11,6 +15,8 @@ unprotect them (Рецензирование → Снять защиту лис�
 from __future__ import annotations
 
 import datetime as dt
+import os
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,8 +36,11 @@ from soko.forms.spec import (
     SheetSpec,
 )
 
-# A fixed date in the workbook's properties: the same form gives the same bytes.
+#: The date of a workbook whose caller gives none (the demo's filled copies): fixed, so the
+#: same form gives the same bytes.
 CREATED = dt.datetime(2020, 1, 1)
+#: The earliest date a zip entry can carry (MS-DOS time).
+_ZIP_EPOCH = dt.datetime(1980, 1, 1)
 _INT_LIMIT = 2_147_483_647
 _LIST_INLINE = 250  # characters of an inline list (Excel's limit is 255)
 
@@ -219,8 +228,12 @@ def write_form(
     path: Path,
     identity: Mapping[str, object],
     values: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
+    *,
+    created: dt.datetime = CREATED,
 ) -> Path:
     """Write ``spec`` as an xlsx template at ``path``.
+
+    ``created`` (naive, UTC) dates the workbook: its properties and its zip entries.
 
     ``identity``: the value of each identity field (``year``, ``municipality_code`` …), written
     locked on every data sheet. ``values``: per sheet code, the input cells of each row by
@@ -234,7 +247,7 @@ def write_form(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path))
-    book.set_properties({"title": spec.title, "created": CREATED})
+    book.set_properties({"title": spec.title, "created": created})
     formats = _formats(book)
     lists = _Lists()
     _instructions(book, spec, identity, formats)
@@ -242,4 +255,24 @@ def write_form(
         _data_sheet(book, spec, sheet, identity, values.get(sheet.code, ()), lists, formats)
     lists.write(book)
     book.close()
+    restamp_zip(path, created)
     return path
+
+
+def restamp_zip(path: Path, when: dt.datetime) -> None:
+    """Give every entry of the zip at ``path`` the timestamp ``when`` (not before 1980),
+    keeping names, order, contents and compression: the file's bytes then depend on the
+    date given, not on the day it was written or on a library's constant."""
+    stamp = max(when.replace(tzinfo=None, microsecond=0), _ZIP_EPOCH).timetuple()[:6]
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w") as dst:
+            for info in src.infolist():
+                entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+                entry.compress_type = info.compress_type
+                entry.external_attr = info.external_attr
+                entry.create_system = info.create_system
+                dst.writestr(entry, src.read(info))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ form needs no change here.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pandas as pd
 from soko.config import region
 from soko.forms import write_form
 from soko.procedure import FormContext, FormTemplate
+from soko.provenance import build_date
 from soko.registry import discover
 from soko.school_registry import as_of
 
@@ -74,8 +76,13 @@ def blank_forms(
     schools: pd.DataFrame | None = None,
     config_dir: Path | None = None,
     quarter: int | None = None,
+    created: dt.datetime | None = None,
 ) -> list[WrittenForm]:
     """Write every procedure's forms for ``year`` under ``out``; what was written, in order.
+
+    Every workbook is dated ``created`` (naive UTC), by default the build's date
+    (:func:`soko.provenance.build_date`: ``SOURCE_DATE_EPOCH``, else the commit's time), so
+    blanks written twice from one commit are the same bytes.
 
     A per-municipality form is written for each municipality of the year that has schools
     (:func:`form_municipalities`; or ``municipality`` alone); a regional form once (skipped
@@ -84,6 +91,7 @@ def blank_forms(
     forms ignore the quarter.
     """
     cfg = region(config_dir)
+    created = created or build_date().naive
     municipalities = cfg.municipalities_in(year)
     if municipality is not None and municipality not in municipalities:
         known = ", ".join(municipalities)
@@ -113,6 +121,6 @@ def blank_forms(
                 ]
             for ctx in contexts:
                 path = out / template.file_name(ctx)
-                write_form(template.spec(ctx), path, ctx.identity())
+                write_form(template.spec(ctx), path, ctx.identity(), created=created)
                 written.append(WrittenForm(template, path, ctx.municipality_code, ctx))
     return written

@@ -13,9 +13,12 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from soko.report.manifest import footer_tables
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "soko"
@@ -140,6 +143,8 @@ def render_page(
     banner: str | None,
     subtitle: str | None = None,
     footer: str | None = None,
+    provenance: Mapping[str, str] | None = None,
+    reads: Mapping[str, str | os.PathLike[str]] | None = None,
 ) -> None:
     """Render the executed notebook ``executed`` to the single-file page ``out_html``.
 
@@ -147,6 +152,11 @@ def render_page(
     ``banner`` (e.g. «Для служебного пользования») is shown at the top and bottom;
     ``subtitle`` (e.g. the region) above the title; ``footer`` as a closing note. Raises
     ``OfflinePageError`` if the notebook's outputs would make the page load anything remote.
+
+    ``provenance`` (:func:`soko.report.manifest.footer_facts`: date, commit, versions) adds
+    the folded «О сборке» block to the footer; ``reads`` (table -> file, the page's declared
+    reads) lists each table there with the short hash of its file, computed here, when the
+    page is rendered: the tables are written by the same build.
     """
     import nbformat
 
@@ -163,6 +173,7 @@ def render_page(
             "breadcrumbs": [(str(label), str(href)) for label, href in breadcrumbs],
             "banner": banner,
             "footer": footer,
+            "provenance": _provenance(provenance, reads),
             "css": _css(),
         },
     }
@@ -173,6 +184,14 @@ def render_page(
             f"страница «{title}» загружала бы внешние ресурсы: " + "; ".join(problems[:5])
         )
     write_text_atomic(out_html, html)
+
+
+def _provenance(
+    facts: Mapping[str, str] | None, reads: Mapping[str, str | os.PathLike[str]] | None
+) -> dict[str, Any] | None:
+    if facts is None:
+        return None
+    return {**facts, "tables": footer_tables(reads or {})}
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -7,7 +7,7 @@ not there: failed pages, and pages whose file is missing, are listed as «не �
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -99,11 +99,13 @@ def write_year_index(
     banner: str | None,
     subtitle: str | None = None,
     root_href: str | None = "../index.html",
+    provenance: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``year_dir/index.html`` listing ``pages``; return its path.
 
     ``title`` is the site title (the page heading is «<title>, <year> год»); ``root_href``
-    is the breadcrumb back to the list of years (``None`` to omit it).
+    is the breadcrumb back to the list of years (``None`` to omit it); ``provenance``
+    (:func:`soko.report.manifest.footer_facts`) the «О сборке» block of the footer.
     """
     year_dir = Path(year_dir)
     sections = _sections(pages, year_dir)
@@ -120,6 +122,7 @@ def write_year_index(
         sections=sections,
         total=total,
         missing=missing,
+        provenance=provenance,
     )
     out = year_dir / "index.html"
     write_text_atomic(out, html)
@@ -133,10 +136,12 @@ def write_root_index(
     *,
     banner: str | None = None,
     subtitle: str | None = None,
+    provenance: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``reports_dir/index.html`` listing ``years`` (newest first); return its path.
 
-    A year whose ``<year>/index.html`` does not exist is listed as «не построено».
+    A year whose ``<year>/index.html`` does not exist is listed as «не построено»;
+    ``provenance`` is the «О сборке» block of the footer (of the latest build).
     """
     reports_dir = Path(reports_dir)
     entries = [
@@ -154,6 +159,7 @@ def write_root_index(
         subtitle=subtitle,
         banner=banner,
         years=entries,
+        provenance=provenance,
     )
     out = reports_dir / "index.html"
     write_text_atomic(out, html)
