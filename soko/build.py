@@ -19,6 +19,7 @@ from soko.declared_reads import ANALYTIC_BASE, kernel_env
 from soko.pages import PageRun, expand, load_pages, pages_file
 from soko.paths import notebooks_dir, processed_dir, project_root, reports_dir
 from soko.pipeline.analytic_base import BASE_FILE
+from soko.pipeline.cluster import ClusterError, connect
 from soko.pipeline.derived import derive_table
 from soko.pipeline.graph import Graph, GraphResult, Task, TaskResult, failure_causes, run_graph
 from soko.pipeline.notebooks import execute_notebook
@@ -262,8 +263,14 @@ def build(
     only: str | None = None,
     processed: Path | None = None,
     reports: Path | None = None,
+    scheduler: str | None = None,
 ) -> int:
-    """Build one year's compendium; return the exit code (0 only if every task succeeded)."""
+    """Build one year's compendium; return the exit code (0 only if every task succeeded).
+
+    ``scheduler`` runs the tasks on a Dask cluster (``tcp://HOST:PORT``, or ``local[:N]`` for
+    a cluster on this machine; :mod:`soko.pipeline.cluster`) instead of ``jobs`` local
+    processes: as many tasks in flight as the cluster has worker threads.
+    """
     project_root()
     processed = Path(processed or processed_dir())
     reports = Path(reports or reports_dir())
@@ -280,10 +287,27 @@ def build(
         print(f"Нет данных за {year} год; есть: {', '.join(map(str, years))}.", file=sys.stderr)
         return 2
     bp = plan(year, processed, reports, only=only)
-    print(
-        f"Сборник за {year} год: задач {len(bp.graph)}, страниц {len(bp.runs)}, процессов {jobs}."
-    )
-    result = run_graph(bp.graph, jobs=jobs, on_result=_progress)
+    if scheduler:
+        reports.mkdir(parents=True, exist_ok=True)  # workers are asked whether they see it
+        try:
+            with connect(scheduler, [project_root() / "config", processed, reports]) as cluster:
+                print(
+                    f"Сборник за {year} год: задач {len(bp.graph)}, страниц {len(bp.runs)}, "
+                    f"кластер Dask {cluster.address}: рабочих процессов {cluster.workers}, "
+                    f"потоков {cluster.threads}."
+                )
+                result = run_graph(
+                    bp.graph, jobs=cluster.threads, executor=cluster.executor, on_result=_progress
+                )
+        except ClusterError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    else:
+        print(
+            f"Сборник за {year} год: задач {len(bp.graph)}, страниц {len(bp.runs)}, "
+            f"процессов {jobs}."
+        )
+        result = run_graph(bp.graph, jobs=jobs, on_result=_progress)
     index = write_indexes(bp, result, reports)
     print(result.summary_ru())
     print(f"Сборник: {index.resolve()}")

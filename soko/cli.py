@@ -78,7 +78,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
 
-    return build(year=args.year, jobs=args.jobs, only=args.only)
+    return build(year=args.year, jobs=args.jobs, only=args.only, scheduler=args.scheduler)
 
 
 def _cmd_forms(args: argparse.Namespace) -> int:
@@ -160,6 +160,12 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--year", type=int, default=None, help="год сборника (по умолчанию последний)")
     b.add_argument("--jobs", type=int, default=2, help="параллельных процессов")
     b.add_argument("--only", default=None, help="строить только страницы, чьё имя содержит строку")
+    b.add_argument(
+        "--scheduler",
+        default=None,
+        help="выполнить задачи на кластере Dask: tcp://HOST:PORT (запущенный планировщик) или "
+        "local / local:N (кластер из N процессов на этой машине); см. docs/scaling.md",
+    )
     b.set_defaults(func=_cmd_build)
 
     f = sub.add_parser("forms", help="записать бланки форм для заполнения (xlsx) на год")
