@@ -16,11 +16,17 @@ import pandas as pd
 from soko import derive
 from soko.config import region
 from soko.declared_reads import ANALYTIC_BASE, kernel_env
+from soko.derive import DerivedSpec
 from soko.pages import PageRun, expand, load_pages, pages_file
 from soko.paths import notebooks_dir, processed_dir, project_root, reports_dir
 from soko.pipeline.analytic_base import BASE_FILE
 from soko.pipeline.cluster import ClusterError, connect
-from soko.pipeline.derived import derive_table
+from soko.pipeline.derived import (
+    derive_combined,
+    derive_part,
+    derive_table,
+    partition_values,
+)
 from soko.pipeline.graph import Graph, GraphResult, Task, TaskResult, failure_causes, run_graph
 from soko.pipeline.notebooks import execute_notebook
 from soko.registry import derived_tables, discover
@@ -121,6 +127,45 @@ def read_paths(processed: Path, reads: tuple[str, ...]) -> tuple[Path, ...]:
     )
 
 
+def derive_tasks(spec: DerivedSpec, processed: Path) -> list[Task]:
+    """The build tasks of one derived table: one, or — for a table that declares a
+    partitioning — one per partition (``derive:<name>@<value>``) and the combining task
+    ``derive:<name>``, which writes the same file (and bytes) the single task would."""
+    out = derive.output_path(processed, spec.name)
+    inputs = tuple(processed / f"{t}.parquet" for t in spec.present_inputs(processed))
+    values = partition_values(spec.name, processed)
+    if not values:
+        return [
+            Task(
+                name=f"derive:{spec.name}",
+                action=derive_table,
+                args=(spec.name, str(processed)),
+                inputs=inputs,
+                outputs=(out,),
+            )
+        ]
+    assert spec.partition is not None
+    split = tuple(processed / f"{t}.parquet" for t in spec.partition.split)
+    parts = [
+        Task(
+            name=f"derive:{spec.name}@{value}",
+            action=derive_part,
+            args=(spec.name, str(processed), value),
+            inputs=split,
+            outputs=(derive.part_path(processed, spec.name, value),),
+        )
+        for value in values
+    ]
+    combined = Task(
+        name=f"derive:{spec.name}",
+        action=derive_combined,
+        args=(spec.name, str(processed), values),
+        inputs=(*inputs, *(p for task in parts for p in task.outputs)),
+        outputs=(out,),
+    )
+    return [*parts, combined]
+
+
 def plan(
     year: int,
     processed: Path,
@@ -131,16 +176,8 @@ def plan(
     title, specs = load_pages(pages or pages_file())
     graph = Graph()
     for spec in derived_tables():
-        out = derive.output_path(processed, spec.name)
-        graph.add(
-            Task(
-                name=f"derive:{spec.name}",
-                action=derive_table,
-                args=(spec.name, str(processed)),
-                inputs=tuple(processed / f"{t}.parquet" for t in spec.present_inputs(processed)),
-                outputs=(out,),
-            )
-        )
+        for task in derive_tasks(spec, processed):
+            graph.add(task)
 
     runs = expand(
         specs,

@@ -167,7 +167,9 @@ def check_workers(views: Mapping[str, Mapping[str, Any]], folders: list[str]) ->
         differ = [k for k in here if theirs.get(k) != here[k]]
         if differ:
             detail = ", ".join(
-                f"{k}: {theirs.get(k, '?')} вместо {here[k]}" if k != "soko" else "исходный код soko"
+                "исходный код soko"
+                if k == "soko"
+                else f"{k}: {theirs.get(k, '?')} вместо {here[k]}"
                 for k in differ
             )
             problems.append(
