@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from soko.build import build
 from soko.pipeline.demo import generate_demo
 from soko.pipeline.derived import derive_table
 from soko.pipeline.ingest import IngestReport, ingest
@@ -49,3 +50,12 @@ def demo_region(tmp_path_factory: pytest.TempPathFactory) -> DemoRegion:
     generate_demo(out=raw, seed=20260415, size="demo", truth_out=truth)
     ingest(raw, processed)
     return DemoRegion(raw=raw, processed=processed, truth=truth)
+
+
+@pytest.fixture(scope="session")
+def small_build(small_region: SmallRegion, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reports folder of a local ``jobs=2`` build of ``small_region`` (what the
+    reproducibility and cluster tests compare their builds with)."""
+    reports = tmp_path_factory.mktemp("small_build")
+    assert build(jobs=2, processed=small_region.processed, reports=reports) == 0
+    return reports
