@@ -30,11 +30,14 @@ def read_input(
 
     ``where`` = (column, value) keeps only those rows (one partition), before the mapping to
     today's boundaries: that mapping is row by row, so the rows are those filtering after
-    would give, at a fraction of the work.
+    would give, at a fraction of the memory.
     """
-    frame = pd.read_parquet(processed / f"{table}.parquet")
-    if where is not None:
-        frame = frame.loc[frame[where[0]] == where[1]].reset_index(drop=True)
+    if where is None:
+        frame = pd.read_parquet(processed / f"{table}.parquet")
+    else:  # read only the partition's rows: a part's peak memory is its share, not the whole
+        frame = pd.read_parquet(
+            processed / f"{table}.parquet", filters=[(where[0], "==", where[1])]
+        ).reset_index(drop=True)
     periods = processed / f"{PERIODS}.parquet"
     if table.startswith(f"{DERIVED}/") or region().boundaries != "today" or not periods.is_file():
         return frame
