@@ -51,7 +51,7 @@ def run_step(name: str, argv: list[str], env: dict[str, str]) -> dict[str, objec
     done = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=ROOT)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in (0, 1):
+    if done.returncode not in (0, 1) or (name == "derive" and done.returncode):
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
         raise SystemExit(f"{name}: exit code {done.returncode}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
