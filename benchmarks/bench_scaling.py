@@ -34,11 +34,15 @@ import json, sys, time
 from pathlib import Path
 from soko.pipeline.derived import derive_table
 from soko.registry import derived_tables
-seconds = {}
+seconds, failed = {}, []
 for spec in derived_tables():
     started = time.perf_counter()
-    derive_table(spec.name, Path(sys.argv[1]))
+    try:
+        derive_table(spec.name, Path(sys.argv[1]))
+    except Exception as exc:  # measured anyway; the failure is printed
+        failed.append(f"{spec.name}: {type(exc).__name__}: {exc}"[:200])
     seconds[spec.name] = time.perf_counter() - started
+print("FAILED " + json.dumps(failed, ensure_ascii=False))
 print("SECONDS " + json.dumps(seconds))
 """
 
@@ -124,6 +128,8 @@ def main() -> None:
         if step == "derive":
             line = next(x for x in out.splitlines() if x.startswith("SECONDS "))
             seconds = json.loads(line.removeprefix("SECONDS "))
+            failed = next(x for x in out.splitlines() if x.startswith("FAILED "))
+            result["failed"] = json.loads(failed.removeprefix("FAILED "))
             result["slowest"] = {
                 k: round(v, 1) for k, v in sorted(seconds.items(), key=lambda kv: -kv[1])[:8]
             }
