@@ -16,6 +16,7 @@ import pandas as pd
 from soko import derive
 from soko.config import region
 from soko.declared_reads import ANALYTIC_BASE, kernel_env
+from soko.derive import DerivedSpec
 from soko.pages import PageRun, expand, load_pages, pages_file
 from soko.paths import (
     config_dir,
@@ -28,7 +29,14 @@ from soko.paths import (
 from soko.pipeline import fingerprint
 from soko.pipeline.analytic_base import BASE_FILE
 from soko.pipeline.cache import TaskCache, task_fingerprint
-from soko.pipeline.derived import PERIODS, derive_table
+from soko.pipeline.cluster import ClusterError, connect
+from soko.pipeline.derived import (
+    PERIODS,
+    derive_combined,
+    derive_part,
+    derive_table,
+    partition_values,
+)
 from soko.pipeline.fingerprint import DigestCache
 from soko.pipeline.graph import Graph, GraphResult, Task, TaskResult, failure_causes, run_graph
 from soko.pipeline.notebooks import execute_notebook
@@ -224,6 +232,55 @@ def page_reads(processed: Path, reads: tuple[str, ...]) -> dict[str, Path]:
     return dict(zip(reads, read_paths(processed, reads), strict=True))
 
 
+def derive_tasks(spec: DerivedSpec, processed: Path, prints: Fingerprints) -> list[Task]:
+    """The build tasks of one derived table: one, or — for a table that declares a
+    partitioning — one per partition (``derive:<name>@<value>``) and the combining task
+    ``derive:<name>``, which writes the same file (and bytes) the single task would."""
+    out = derive.output_path(processed, spec.name)
+    inputs = tuple(processed / f"{t}.parquet" for t in spec.present_inputs(processed))
+    # read_input maps canonical rows to today's boundaries through this table: an input too
+    periods = processed / f"{PERIODS}.parquet"
+    if periods.is_file() and any(not t.startswith(f"{derive.DERIVED}/") for t in spec.inputs):
+        inputs = (*inputs, periods)
+    code = {code_module(spec.compute), DERIVE_CODE}
+    if spec.partition is not None:
+        code |= {code_module(spec.partition.part), code_module(spec.partition.combine)}
+    values = partition_values(spec.name, processed)
+    if not values:
+        return [
+            Task(
+                name=f"derive:{spec.name}",
+                action=derive_table,
+                args=(spec.name, str(processed)),
+                inputs=inputs,
+                outputs=(out,),
+                fingerprint=prints.task(derive_table, (spec.name, str(processed)), {}, code),
+            )
+        ]
+    assert spec.partition is not None
+    split = tuple(processed / f"{t}.parquet" for t in spec.partition.split)
+    parts = [
+        Task(
+            name=f"derive:{spec.name}@{value}",
+            action=derive_part,
+            args=(spec.name, str(processed), value),
+            inputs=(*split, *([periods] if periods in inputs else [])),
+            outputs=(derive.part_path(processed, spec.name, value),),
+            fingerprint=prints.task(derive_part, (spec.name, str(processed), value), {}, code),
+        )
+        for value in values
+    ]
+    combined = Task(
+        name=f"derive:{spec.name}",
+        action=derive_combined,
+        args=(spec.name, str(processed), values),
+        inputs=(*inputs, *(p for task in parts for p in task.outputs)),
+        outputs=(out,),
+        fingerprint=prints.task(derive_combined, (spec.name, str(processed), values), {}, code),
+    )
+    return [*parts, combined]
+
+
 def plan(
     year: int,
     processed: Path,
@@ -239,24 +296,9 @@ def plan(
     facts = footer_facts(provenance)
     graph = Graph()
     prints = Fingerprints()
-    # read_input maps canonical rows to today's boundaries through this table: an input too
-    periods = processed / f"{PERIODS}.parquet"
     for spec in derived_tables():
-        out = derive.output_path(processed, spec.name)
-        inputs = tuple(processed / f"{t}.parquet" for t in spec.present_inputs(processed))
-        if periods.is_file() and any(not t.startswith(f"{derive.DERIVED}/") for t in spec.inputs):
-            inputs = (*inputs, periods)
-        args = (spec.name, str(processed))
-        graph.add(
-            Task(
-                name=f"derive:{spec.name}",
-                action=derive_table,
-                args=args,
-                inputs=inputs,
-                outputs=(out,),
-                fingerprint=prints.derive(spec.compute, args),
-            )
-        )
+        for task in derive_tasks(spec, processed, prints):
+            graph.add(task)
 
     runs = expand(
         specs,
@@ -445,6 +487,7 @@ def build(
     force: bool = False,
     pages: Path | None = None,
     raw: Path | None = None,
+    scheduler: str | None = None,
 ) -> int:
     """Build one year's compendium; return the exit code (0 only if every task succeeded).
 
@@ -452,6 +495,9 @@ def build(
     run are reused from the cache in ``<processed>/cache`` (``force``: run everything, still
     recording). ``pages``: another page declaration than ``pipelines/pages.yml``.
     ``raw`` is the folder of raw files the manifest digests (``data/raw`` by default).
+    ``scheduler`` runs the tasks on a Dask cluster (``tcp://HOST:PORT``, or ``local[:N]`` for
+    a cluster on this machine; :mod:`soko.pipeline.cluster`) instead of ``jobs`` local
+    processes: as many tasks in flight as the cluster has worker threads.
     """
     project_root()
     processed = Path(processed or processed_dir())
@@ -474,14 +520,39 @@ def build(
         print(f"Нет данных за {year} год; есть: {', '.join(map(str, years))}.", file=sys.stderr)
         return 2
     bp = plan(year, processed, reports, only=only, pages=pages, provenance=provenance)
-    print(
-        f"Сборник за {year} год: задач {len(bp.graph)}, страниц {len(bp.runs)}, процессов {jobs}."
-        + (" Кэш не используется (--force)." if force else "")
-    )
-    print(f"Дата сборки: {provenance.date.ru()} ({provenance.date.source_ru()}).")
     cache = TaskCache.for_processed(processed)
-    with BuildProgress(cache.estimates(bp.graph, force), jobs) as progress:
-        result = run_graph(bp.graph, jobs=jobs, on_result=progress, cache=cache, force=force)
+    forced = " Кэш не используется (--force)." if force else ""
+    if scheduler:
+        reports.mkdir(parents=True, exist_ok=True)  # workers are asked whether they see it
+        try:
+            with connect(scheduler, [project_root() / "config", processed, reports]) as cluster:
+                print(
+                    f"Сборник за {year} год: задач {len(bp.graph)}, страниц {len(bp.runs)}, "
+                    f"кластер Dask {cluster.address}: рабочих процессов {cluster.workers}, "
+                    f"потоков {cluster.threads}.{forced}"
+                )
+                print(f"Дата сборки: {provenance.date.ru()} ({provenance.date.source_ru()}).")
+                estimates = cache.estimates(bp.graph, force)
+                with BuildProgress(estimates, cluster.threads) as progress:
+                    result = run_graph(
+                        bp.graph,
+                        jobs=cluster.threads,
+                        executor=cluster.executor,
+                        on_result=progress,
+                        cache=cache,
+                        force=force,
+                    )
+        except ClusterError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    else:
+        print(
+            f"Сборник за {year} год: задач {len(bp.graph)}, страниц {len(bp.runs)}, "
+            f"процессов {jobs}.{forced}"
+        )
+        print(f"Дата сборки: {provenance.date.ru()} ({provenance.date.source_ru()}).")
+        with BuildProgress(cache.estimates(bp.graph, force), jobs) as progress:
+            result = run_graph(bp.graph, jobs=jobs, on_result=progress, cache=cache, force=force)
     cache.save()
     progress.finish(result)
     index = write_indexes(bp, result, reports, raw)

@@ -120,7 +120,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from soko.build import build
 
-    return build(year=args.year, jobs=args.jobs, only=args.only, force=args.force)
+    return build(
+        year=args.year, jobs=args.jobs, only=args.only, force=args.force, scheduler=args.scheduler
+    )
 
 
 def _cmd_forms(args: argparse.Namespace) -> int:
@@ -248,6 +250,12 @@ def parser() -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help="выполнить все задачи заново, не используя кэш (результаты всё равно запоминаются)",
+    )
+    b.add_argument(
+        "--scheduler",
+        default=None,
+        help="выполнить задачи на кластере Dask: tcp://HOST:PORT (запущенный планировщик) или "
+        "local / local:N (кластер из N процессов на этой машине); см. docs/scaling.md",
     )
     b.set_defaults(func=_cmd_build)
 

@@ -22,6 +22,25 @@ DERIVED = "derived"
 
 
 @dataclass(frozen=True)
+class Partitioning:
+    """How a derived table's heavy stage splits into independent parts (one build task each).
+
+    Declared only where it is exactly true: ``part`` sees the ``split`` inputs restricted to
+    one value of ``by`` (e.g. one year) and must not need any other value's rows; ``combine``
+    gets the parts concatenated in ``by`` order, as ``parts``, plus every input of the table,
+    and does whatever is region-wide (a reference distribution, a model fitted on everyone,
+    ranks). The build runs one task per value and one combining task, on whatever executor it
+    uses; ``soko.pipeline.derived`` proves nothing, so a test compares the result with the
+    whole computation byte for byte.
+    """
+
+    by: str
+    split: tuple[str, ...]
+    part: Callable[..., pd.DataFrame]
+    combine: Callable[..., pd.DataFrame]
+
+
+@dataclass(frozen=True)
 class DerivedSpec:
     name: str
     # canonical tables in data/processed/; "derived/<name>" is another derived table (the
@@ -30,6 +49,8 @@ class DerivedSpec:
     compute: Callable[..., pd.DataFrame]
     # inputs a region may lack (a procedure it does not run): passed as an empty frame
     optional: tuple[str, ...] = ()
+    # its heavy stage can run as independent parts (one build task per value of a column)
+    partition: Partitioning | None = None
 
     def present_inputs(self, processed: Path) -> tuple[str, ...]:
         """The inputs to read: every required one, and each optional one that exists.
@@ -49,6 +70,17 @@ class DerivedSpec:
 
 def output_path(processed: Path, name: str) -> Path:
     return Path(processed) / DERIVED / f"{name}.parquet"
+
+
+def part_path(processed: Path, name: str, value: object) -> Path:
+    """Where one part of a partitioned derived table is written (read by its combining task).
+
+    A pickle, not parquet: the part must come back with exactly the dtypes it was computed
+    with (parquet turns an object column of strings into ``str``, which the final table's
+    parquet metadata would then record), or the combined table would differ from the whole.
+    Written and read only by the build's own tasks.
+    """
+    return Path(processed) / DERIVED / "parts" / name / f"{value}.pkl"
 
 
 @timed(TABLES)

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from soko.derive import DerivedSpec
+from soko.derive import DerivedSpec, Partitioning
 from soko.objectivity.markers import federal_table
 from soko.objectivity.settings import SIGNALS, Settings, load_settings
-from soko.objectivity.table import objectivity_markers, objectivity_signals
+from soko.objectivity.table import (
+    objectivity_markers,
+    objectivity_signals,
+    signals_from_units,
+    work_units,
+)
 
 INPUTS: tuple[str, ...] = (
     "vpr_results",
@@ -33,6 +38,28 @@ def _signals(**tables: pd.DataFrame) -> pd.DataFrame:
     return objectivity_signals(**tables)
 
 
+def _units(
+    vpr_results: pd.DataFrame, vpr_task_scores: pd.DataFrame, vpr_tasks: pd.DataFrame
+) -> pd.DataFrame:
+    return work_units(vpr_results, vpr_task_scores, vpr_tasks)
+
+
+def _from_units(parts: pd.DataFrame, **tables: pd.DataFrame) -> pd.DataFrame:
+    keep = ("schools", "school_context", "oge_results", "ege_results", "rpr_results")
+    return signals_from_units(parts, **{k: v for k, v in tables.items() if k in keep})
+
+
+#: The per-work stage (three quarters of the table's time) runs one build task per year: a
+#: work is one year × subject × grade and its statistics use its own participants only. The
+#: rest is region-wide and runs once, on the concatenated parts.
+BY_YEAR = Partitioning(
+    by="year",
+    split=("vpr_results", "vpr_task_scores", "vpr_tasks"),
+    part=_units,
+    combine=_from_units,
+)
+
+
 def _markers(objectivity_signals: pd.DataFrame) -> pd.DataFrame:
     return federal_table(objectivity_signals)
 
@@ -41,7 +68,7 @@ def _markers(objectivity_signals: pd.DataFrame) -> pd.DataFrame:
 OPTIONAL_INPUTS: tuple[str, ...] = ("oge_results", "ege_results", "rpr_results")
 
 OBJECTIVITY_TABLES: tuple[DerivedSpec, ...] = (
-    DerivedSpec("objectivity_signals", INPUTS, _signals, OPTIONAL_INPUTS),
+    DerivedSpec("objectivity_signals", INPUTS, _signals, OPTIONAL_INPUTS, partition=BY_YEAR),
     # the federal-list shape, from the signals table (computing the signals once)
     DerivedSpec("objectivity_markers", ("derived/objectivity_signals",), _markers),
 )

@@ -59,12 +59,48 @@ def objectivity_signals(
     """One row per school × year × subject × grade: every signal's statistic and z, the
     combined index, the 0/1 marker and its evidence (see docs/objectivity.md)."""
     settings = settings or load_settings()
+    units = work_units(vpr_results, vpr_task_scores, vpr_tasks, settings=settings)
+    return signals_from_units(
+        units, schools, school_context, oge_results, ege_results, rpr_results, settings=settings
+    )
+
+
+def work_units(
+    vpr_results: pd.DataFrame,
+    vpr_task_scores: pd.DataFrame,
+    vpr_tasks: pd.DataFrame,
+    *,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """The per-work stage: every work's statistics, one row per school × work.
+
+    Each work is computed from its own participants only, so any set of whole works (e.g.
+    one year's) can be computed apart and the parts concatenated in work order: the build
+    runs this stage one task per year (``OBJECTIVITY_TABLES``' partitioning). Empty (no
+    columns) when there are no works.
+    """
+    settings = settings or load_settings()
     frames = [
         work_signals(w, settings) for w in iter_works(vpr_results, vpr_task_scores, vpr_tasks)
     ]
-    if not frames:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def signals_from_units(
+    units: pd.DataFrame,
+    schools: pd.DataFrame,
+    school_context: pd.DataFrame | None = None,
+    oge_results: pd.DataFrame | None = None,
+    ege_results: pd.DataFrame | None = None,
+    rpr_results: pd.DataFrame | None = None,
+    *,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """The region-wide stage on the per-work rows: τ² per subject, expectation (a model over
+    every school), jumps across years, the index and the markers — not separable."""
+    settings = settings or load_settings()
+    if units.empty:
         return pd.DataFrame(columns=[*UNIT_KEYS, "index_z", "marker", "evidence"])
-    units = pd.concat(frames, ignore_index=True)
     units = journal_signal(units, settings)
     if "difficulty_residual" in units.columns:
         units = difficulty_signal(units)
