@@ -17,6 +17,8 @@ build), so the test builds in about a minute and a half.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -94,6 +96,7 @@ class Project:
             *(self.processed / "notebooks").rglob("*.ipynb"),
             *self.reports.rglob("*.html"),
             *(self.root / "notebooks").glob("*.ipynb"),
+            *(self.root / "notebooks").glob("*.py"),
         ]
         return {str(p): fp.digest_file(p) for p in files}
 
@@ -186,6 +189,8 @@ def test_rebuild_reruns_exactly_what_changed(
         ' "source": ["Проверка кэша: новый абзац."]},'
     )
     template.write_text(text.replace(marker, marker + cell, 1), encoding="utf-8")
+    # as an analyst's save in JupyterLab does: the pair's .py follows the edited .ipynb
+    subprocess.run([sys.executable, "-m", "jupytext", "--sync", str(template)], check=True)
     ran, graph = project.build()
     after = project.digests()
     assert ran == expected(graph, before, after, always=set())
