@@ -22,7 +22,15 @@ from soko.pipeline.forms import blank_forms
 from soko.pipeline.notebooks import execute_notebook
 from soko.procedure import FormContext
 from soko.procedures.measures.settings import MeasuresFile
-from soko.procedures.staffing import commentary, indicators
+from soko.procedures.staffing import (
+    LEAVERS,
+    POSITIONS,
+    TEACHERS,
+    _units,
+    commentary,
+    empty,
+    indicators,
+)
 from soko.procedures.staffing.form import FORM, SCHEMAS
 from soko.procedures.staffing.indicators import (
     CRITICAL_COLUMNS,
@@ -417,3 +425,14 @@ def test_pages_run_and_name_no_teacher(
     codes = pd.read_parquet(small_region.processed / "staffing_teachers.parquet")["person_code"]
     assert not any(code in text for code in codes.unique())
     assert "Доля вакантных ставок" in text or "вакантных ставок" in text
+
+
+def test_a_region_without_staffing_monitoring_gets_empty_tables(small_region) -> None:
+    """Raw data without any staffing form: the canonical tables are empty, and the derived
+    tables come out empty with their columns (mechanism indicators read them), not an error
+    (pyarrow refused to merge the empty string keys)."""
+    schools = pd.read_parquet(small_region.processed / "schools.parquet")
+    units = _units(empty(POSITIONS), empty(TEACHERS), empty(LEAVERS), schools)
+    assert units.empty
+    assert list(units.columns) == list(indicators.UNIT_COLUMNS)
+    assert units["vacancy_rate"].dtype == "float64"

@@ -155,7 +155,12 @@ def _school_rows(
         retiring=("retiring", "sum"),
     )
     lea = leavers.groupby(keys, as_index=False).agg(leavers=("person_code", "size"))
-    out = pos.merge(tea, on=keys, how="outer").merge(lea, on=keys, how="left")
+    if pos.empty and tea.empty:
+        # a region without the staffing monitoring: merging empty string keys fails in
+        # pyarrow, so the empty table of the same columns is made directly
+        out = pd.concat([pos, tea.drop(columns=keys)], axis=1).assign(leavers=0)
+    else:
+        out = pos.merge(tea, on=keys, how="outer").merge(lea, on=keys, how="left")
     counts = ["teachers", "retirement_age", "young_specialists", "young_mentored", "retiring"]
     for col in [*counts, "leavers", "overloaded"]:
         out[col] = out[col].fillna(0).astype("int64")
