@@ -16,6 +16,12 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export GX_ANALYTICS_ENABLED := false
 export MPLBACKEND := Agg
+# One BLAS thread and a fixed hash seed in every process (soko.pipeline.graph.DETERMINISTIC_ENV:
+# results must not depend on the thread count; tables computed in the test process too).
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export PYTHONHASHSEED := 0
 
 .PHONY: setup compendium demo ingest build test references lint format lab bench clean distclean
 

@@ -71,6 +71,8 @@ def test_no_student_records_reach_the_pages(small_region: SmallRegion, built: Pa
             lambda m: base64.b64decode(m.group(1)).decode("utf-8-sig"),
             html,
         )
+        # the footer's file digests are hexadecimal and can hold five digits in a row too
+        html = re.sub(r"<code>[0-9a-f]{12,64}</code>", "", html)
         numbers = set(re.findall(r"(?<![\d,.])\d{5}(?![\d,])", html))
         assert not (numbers & codes), page.name
 

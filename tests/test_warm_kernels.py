@@ -63,6 +63,10 @@ def test_a_page_in_a_warm_kernel_gives_the_cold_kernels_outputs(
     small_region: SmallRegion, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     warm, cold = tmp_path / "warm.ipynb", tmp_path / "cold.ipynb"
+    # a fresh server with this environment: earlier tests of the session may have left one
+    # started under another (a LocalCluster sets BLAS thread counts in os.environ)
+    kernels.shutdown()
+    monkeypatch.setattr(kernels, "_disabled_reason", None)
     _run_page(small_region, warm)
     monkeypatch.setenv(kernels.WARM_ENV, "0")
     _run_page(small_region, cold)

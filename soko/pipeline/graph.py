@@ -28,6 +28,19 @@ from typing import Any, Literal, Protocol
 
 Status = Literal["ok", "failed", "skipped"]
 
+#: Environment every process that computes a result gets (build workers, notebook kernels).
+#: BLAS with several threads sums in an order that depends on the thread count, so a table
+#: (pisa_levels: replicate-weight matrix products) came out different in its last bits when
+#: a LocalCluster had set the counts to 1 in the test process and a local build had not;
+#: one thread also suits 2 cores shared by 2 workers. A fixed hash seed makes any iteration
+#: over a set of strings the same in every process.
+DETERMINISTIC_ENV: dict[str, str] = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+}
+
 #: Longest error text kept per task; papermill errors carry whole cell tracebacks.
 MAX_ERROR_CHARS = 6000
 
@@ -464,6 +477,9 @@ def run_graph(
     own_pool = executor is None
 
     def new_pool() -> Executor:
+        # workers inherit this process's environment when they start: BLAS reads its thread
+        # count once, at import, so it must be set before the first worker starts
+        os.environ.update(DETERMINISTIC_ENV)
         context = multiprocessing.get_context(mp_start_method)
         return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 

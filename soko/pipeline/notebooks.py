@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from soko.pipeline import kernels
+from soko.pipeline.graph import DETERMINISTIC_ENV
 from soko.pipeline.templates import papermill_input
 
 #: Environment added to the kernel's. The inline backend renders with Agg (no display needed)
@@ -31,6 +32,7 @@ KERNEL_ENV: dict[str, str] = {
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "GX_ANALYTICS_ENABLED": "false",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # silences a debugger warning on kernel start
+    **DETERMINISTIC_ENV,  # one BLAS thread and a fixed hash seed: same bytes in every run
 }
 
 #: Unix socket paths are limited to ~107 bytes; fall back to /tmp when TMPDIR is deep.
