@@ -3,6 +3,7 @@ and its compendium, built once per session (`small_build`)."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,3 +83,41 @@ def demo_region(tmp_path_factory: pytest.TempPathFactory) -> DemoRegion:
     generate_demo(out=raw, seed=20260415, size="demo", truth_out=truth)
     ingest(raw, processed)
     return DemoRegion(raw=raw, processed=processed, truth=truth)
+
+
+@dataclass(frozen=True)
+class SecondBuild:
+    processed: Path
+    reports: Path
+
+
+@pytest.fixture(scope="session")
+def second_build(
+    small_region: SmallRegion, small_build: Path, tmp_path_factory: pytest.TempPathFactory
+) -> SecondBuild:
+    """The same inputs built again elsewhere, on a Dask ``LocalCluster`` of 2 processes:
+    canonical tables copied, nothing derived, executed or cached carried over. One build
+    serves two proofs against ``small_build``: two builds from the same inputs give the same
+    bytes (tests/test_reproducible.py), and a cluster build equals the local one
+    (tests/test_dask_build.py) — a build costs a minute or more of ``make test``."""
+    from distributed import LocalCluster  # the cluster stack only where a cluster is used
+
+    root = tmp_path_factory.mktemp("second_build")
+    processed = root / "processed"
+    shutil.copytree(
+        small_region.processed,
+        processed,
+        ignore=shutil.ignore_patterns("derived", "notebooks", "cache", "logs"),
+    )
+    reports = root / "reports"
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        code = build(
+            processed=processed,
+            reports=reports,
+            raw=small_region.raw,
+            scheduler=cluster.scheduler_address,
+        )
+    assert code == 0
+    return SecondBuild(processed, reports)

@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from distributed import LocalCluster
 
 from soko.build import build, plan
 from soko.derive import output_path
@@ -27,7 +26,7 @@ from soko.pipeline.cluster import (
 )
 from soko.pipeline.derived import derive_combined, derive_part, derive_table, partition_values
 from soko.registry import derived_tables
-from tests.conftest import SmallRegion
+from tests.conftest import SecondBuild, SmallRegion
 
 PARTITIONED = [s.name for s in derived_tables() if s.partition is not None]
 
@@ -83,22 +82,19 @@ def test_plan_runs_one_task_per_partition_and_a_combining_one(small_region: Smal
 
 @pytest.mark.notebooks
 def test_local_cluster_build_is_byte_identical_to_the_local_build(
-    small_region: SmallRegion, small_build: Path, tmp_path: Path
+    small_region: SmallRegion, small_build: Path, second_build: SecondBuild
 ) -> None:
-    processed = _copy_processed(small_region, tmp_path)
-    reports = tmp_path / "reports"
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        code = build(processed=processed, reports=reports, scheduler=cluster.scheduler_address)
-    assert code == 0
-    local, remote = _files(small_build, "*.html"), _files(reports, "*.html")
+    """The session's second build ran on a LocalCluster of 2 processes (tests/conftest.py)."""
+    local, remote = _files(small_build, "*.html"), _files(second_build.reports, "*.html")
     assert len(local) > 10
     assert sorted(remote) == sorted(local)
     differ = [name for name in local if local[name] != remote[name]]
     assert differ == []
+    # and the derived tables (the local build's are in the small region's folder): with one
+    # BLAS thread everywhere (DETERMINISTIC_ENV) pisa_levels too, which differed before
     tables = _files(small_region.processed / "derived", "*.parquet")
-    assert _files(processed / "derived", "*.parquet") == tables
+    assert tables
+    assert _files(second_build.processed / "derived", "*.parquet") == tables
 
 
 def test_unreachable_scheduler_is_a_russian_message_and_exit_2(

@@ -18,7 +18,6 @@ import re
 import shutil
 import subprocess
 import zipfile
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from soko.paths import project_root
 from soko.pipeline.forms import blank_forms
 from soko.pipeline.graph import Graph, GraphResult, TaskResult, run_graph
 from soko.provenance import EPOCH_ENV, BuildDate, BuildDateError, build_date
-from tests.conftest import SmallRegion
+from tests.conftest import SecondBuild, SmallRegion
 
 pytestmark = pytest.mark.notebooks
 YEAR = 2026
@@ -60,26 +59,10 @@ def first_difference(a: bytes, b: bytes) -> str:
     return "\n".join(line[:300] for line in list(diff)[:12])
 
 
-@dataclass(frozen=True)
-class SecondBuild:
-    processed: Path
-    reports: Path
-
-
 @pytest.fixture(scope="module")
-def second(small_region: SmallRegion, small_build: Path, tmp_path_factory) -> SecondBuild:
-    """The same inputs built again elsewhere: canonical tables copied, nothing derived,
-    executed or cached carried over."""
-    root = tmp_path_factory.mktemp("second_build")
-    processed = root / "processed"
-    shutil.copytree(
-        small_region.processed,
-        processed,
-        ignore=shutil.ignore_patterns("derived", "notebooks", "cache", "logs"),
-    )
-    reports = root / "reports"
-    assert build(jobs=2, processed=processed, reports=reports, raw=small_region.raw) == 0
-    return SecondBuild(processed, reports)
+def second(second_build: SecondBuild) -> SecondBuild:
+    """The session's second build (tests/conftest.py: on a LocalCluster, from fresh folders)."""
+    return second_build
 
 
 def test_two_builds_from_the_same_inputs_give_the_same_bytes(
