@@ -116,6 +116,8 @@ def add_markdown_cell(template: Path, text: str) -> None:
     cell = {"cell_type": "markdown", "id": "bench-edit", "metadata": {}, "source": [text]}
     nb["cells"].insert(0, cell)
     template.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    # a template is a jupytext pair: the .py follows, as JupyterLab's save would do
+    subprocess.run([sys.executable, "-m", "jupytext", "--sync", str(template)], check=True)
 
 
 def _stats(label: str, values: list[float]) -> str:
